@@ -1,0 +1,1 @@
+"""Karte: the digital-administration office's registry, surveys and monitoring."""

@@ -1,0 +1,26 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgUnitKind(models.TextChoices):
+    BODY = "body", _("Local government")
+    DEPARTMENT = "department", _("Department")
+    SECTION = "section", _("Section")
+    GROUP = "group", _("Group")
+
+
+class Role(models.TextChoices):
+    OFFICE_ADMIN = "office_admin", _("Office administrator")
+    EDITOR = "editor", _("Department editor")
+    VIEWER = "viewer", _("Viewer")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class ImportJobStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    PREVIEWING = "previewing", _("Checking")
+    PREVIEWED = "previewed", _("Checked")
+    APPLYING = "applying", _("Applying")
+    APPLIED = "applied", _("Applied")
+    FAILED = "failed", _("Failed")
+    DISCARDED = "discarded", _("Discarded")

@@ -1,0 +1,51 @@
+"""The demo prefecture that `make run` loads into an empty database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from karte.core.choices import Role
+from karte.core.importing.base import apply_plan, build_plan
+from karte.core.importing.registry import get_importer
+from karte.core.models import OrgUnit
+from karte.core.services import set_membership
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+DEMO_PASSWORD = "karte-demo"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    section_code: str
+    last_name: str
+
+
+DEMO_USERS = [
+    DemoUser("office", Role.OFFICE_ADMIN, "04002", "行政DX推進課 担当"),
+    DemoUser("fukushi", Role.EDITOR, "06001", "福祉部 担当"),
+    DemoUser("kenko", Role.EDITOR, "07001", "健康医療部 担当"),
+    DemoUser("viewer", Role.VIEWER, "06002", "福祉部 閲覧"),
+    DemoUser("auditor", Role.AUDITOR, "03003", "監査担当"),
+]
+
+
+def demo_loaded() -> bool:
+    return OrgUnit.objects.exists()
+
+
+@transaction.atomic
+def load_demo() -> list[DemoUser]:
+    """Load the organisation sample and the demo people; return the people created."""
+    importer = get_importer("organisation")(None)
+    apply_plan(importer, build_plan(importer, DEMO_DIR / "organisation.xlsx"))
+    users = get_user_model()
+    for person in DEMO_USERS:
+        user = users.objects.create_user(person.username, password=DEMO_PASSWORD, last_name=person.last_name)
+        set_membership(user, role=person.role, unit=OrgUnit.objects.get(code=person.section_code))
+    return DEMO_USERS

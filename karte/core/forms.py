@@ -1,0 +1,97 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from karte.core.choices import OrgUnitKind
+from karte.core.models import OrgUnit
+from karte.core.scoping import VIEW
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ScopedModelForm(forms.ModelForm):
+    """A model form that knows its user, so that every choice it offers is one the user may make."""
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+
+class OrgUnitForm(ScopedModelForm):
+    class Meta:
+        model = OrgUnit
+        fields = ["kind", "code", "name", "parent", "valid_from", "valid_to", "successor"]
+        widgets = {"valid_from": DateInput, "valid_to": DateInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        visible = OrgUnit.objects.restrict(self.user, VIEW).order_by("code")
+        self.fields["parent"].queryset = visible
+        self.fields["successor"].queryset = visible
+        self.fields["kind"].choices = [c for c in OrgUnitKind.choices if c[0] != OrgUnitKind.BODY]
+        self.fields["parent"].required = True
+
+    def clean(self):
+        data = super().clean()
+        kind, parent = data.get("kind"), data.get("parent")
+        expected = {
+            OrgUnitKind.DEPARTMENT: OrgUnitKind.BODY,
+            OrgUnitKind.SECTION: OrgUnitKind.DEPARTMENT,
+            OrgUnitKind.GROUP: OrgUnitKind.SECTION,
+        }
+        if kind and parent and parent.kind != expected.get(kind):
+            self.add_error("parent", _("A %(kind)s belongs under a %(parent)s.") % {
+                "kind": OrgUnitKind(kind).label, "parent": OrgUnitKind(expected[kind]).label})
+        if self.instance.pk and parent and parent.pk == self.instance.pk:
+            self.add_error("parent", _("A unit cannot be its own parent."))
+        code = data.get("code")
+        if code and parent:
+            clash = OrgUnit.objects.filter(body_id=parent.body_id, code=code).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("code", _("This code is already used in the same local government."))
+        if data.get("valid_to") and data.get("valid_from") and data["valid_to"] < data["valid_from"]:
+            self.add_error("valid_to", _("The end date is before the start date."))
+        return data
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("An Excel workbook (.xlsx) or a CSV file (UTF-8 or Shift_JIS)."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xlsm,.xls,.csv,.txt"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.KARTE_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is too large (limit %(limit)s MB).") % {"limit": limit // (1024 * 1024)}
+            )
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."))
+        return upload
+
+
+def audited_model_choices():
+    from karte.core.audit import audited_models, model_key
+
+    return [("", _("All records"))] + [
+        (model_key(m), m._meta.verbose_name_plural) for m in audited_models()
+    ]
+
+
+class AuditFilterForm(forms.Form):
+    model = forms.ChoiceField(label=_("Record type"), required=False, choices=audited_model_choices)
+    user = forms.CharField(label=_("User"), required=False, max_length=150)
+    action = forms.ChoiceField(
+        label=_("Operation"),
+        required=False,
+        choices=[("", _("All")), ("+", _("Created")), ("~", _("Changed")), ("-", _("Deleted"))],
+    )
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    until = forms.DateField(label=_("Until"), required=False, widget=DateInput)
+
+

@@ -1,0 +1,117 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from karte.core.choices import ImportJobStatus, OrgUnitKind, Role
+from karte.core.scoping import ScopedQuerySet
+
+
+class OrgUnit(models.Model):
+    """A node of the organisation tree: 団体 → 部局 → 課・室 (→ グループ).
+
+    `body` and `department` are the unit's ancestors of those kinds (themselves for a body or a
+    department), kept on every row so that scoping any record is one join, not a tree walk.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=OrgUnitKind.choices)
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent unit")
+    )
+    body = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("local government")
+    )
+    department = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("department")
+    )
+    valid_from = models.DateField(_("valid from"), default=timezone.localdate)
+    valid_to = models.DateField(_("valid until"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="predecessors",
+        verbose_name=_("merged into"),
+    )
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    # Everyone in a body reads its whole tree; only the office changes it.
+    scope_path = ""
+    scope_by_department = False
+
+    class Meta:
+        verbose_name = _("organisational unit")
+        verbose_name_plural = _("organisational units")
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["body", "code"], name="orgunit_code_unique_in_body")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:orgunit_detail", kwargs={"pk": self.pk})
+
+    def is_valid_on(self, day) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class UnitOwnedModel(models.Model):
+    """Base of every registry record: it belongs to one unit, and that decides who sees it."""
+
+    unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("owning unit"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "unit"
+    scope_by_department = True
+
+    class Meta:
+        abstract = True
+
+
+class Membership(models.Model):
+    """Where a person sits and what role they hold there."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="membership")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("unit"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class ImportJob(models.Model):
+    """One uploaded sheet on its way through preview and apply."""
+
+    kind = models.CharField(_("kind"), max_length=50)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    size_bytes = models.PositiveBigIntegerField(_("size"), default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ImportJobStatus.choices, default=ImportJobStatus.PENDING
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    # The preview: counts, the first changes and every row error; see importing.base.Preview.as_dict.
+    preview = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def progress_percent(self) -> int:
+        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0

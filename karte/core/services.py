@@ -1,0 +1,89 @@
+"""Changes to the organisation and to people's roles. Views, commands and tasks all call these."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from karte.core.choices import OrgUnitKind
+from karte.core.models import Membership, OrgUnit
+
+
+def derive_ancestors(unit: OrgUnit) -> None:
+    """Set `unit.body` and `unit.department` from its parent (not for a new body or department)."""
+    parent = unit.parent
+    if unit.kind == OrgUnitKind.BODY:
+        unit.parent = None
+        unit.body_id = unit.pk
+        unit.department_id = None
+    elif unit.kind == OrgUnitKind.DEPARTMENT:
+        unit.body_id = parent.body_id
+        unit.department_id = unit.pk
+    else:
+        unit.body_id = parent.body_id
+        unit.department_id = parent.department_id
+
+
+@transaction.atomic
+def create_org_unit(
+    *,
+    kind: str,
+    code: str,
+    name: str,
+    parent: OrgUnit | None = None,
+    valid_from: datetime.date | None = None,
+    valid_to: datetime.date | None = None,
+) -> OrgUnit:
+    """Create a unit under `parent` (None for a body) and return it."""
+    unit = OrgUnit(
+        kind=kind,
+        code=code,
+        name=name,
+        parent=parent,
+        valid_from=valid_from or timezone.localdate(),
+        valid_to=valid_to,
+    )
+    if kind not in (OrgUnitKind.BODY, OrgUnitKind.DEPARTMENT):
+        derive_ancestors(unit)
+        unit.save()
+        return unit
+    if kind == OrgUnitKind.DEPARTMENT:
+        unit.body_id = parent.body_id
+    unit.save()
+    # A body and a department are their own ancestor of that kind, which needs the new primary key.
+    derive_ancestors(unit)
+    refs = {"body_id": unit.body_id, "department_id": unit.department_id}
+    OrgUnit.objects.filter(pk=unit.pk).update(**refs)
+    OrgUnit.history.filter(id=unit.pk).update(**refs)
+    return unit
+
+
+@transaction.atomic
+def update_org_unit(unit: OrgUnit, **fields) -> OrgUnit:
+    """Change a unit's name, parent, validity or successor; moves keep descendants' ancestors right."""
+    old_department = unit.department_id
+    for name, value in fields.items():
+        setattr(unit, name, value)
+    if unit.kind != OrgUnitKind.BODY:
+        derive_ancestors(unit)
+    unit.save()
+    if unit.department_id != old_department:
+        _refresh_descendants(unit)
+    return unit
+
+
+def _refresh_descendants(unit: OrgUnit) -> None:
+    for child in OrgUnit.objects.filter(parent=unit):
+        derive_ancestors(child)
+        child.save(update_fields=["body", "department"])
+        _refresh_descendants(child)
+
+
+@transaction.atomic
+def set_membership(user, *, role: str, unit: OrgUnit) -> Membership:
+    """Give `user` a role in `unit`, replacing any earlier one."""
+    membership, _ = Membership.objects.update_or_create(user=user, defaults={"role": role, "unit": unit})
+    user.__dict__.pop("_karte_scope", None)
+    return membership

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from karte.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("org/", views.OrgUnitListView.as_view(), name="orgunit_list"),
+    path("org/add/", views.OrgUnitEditView.as_view(), name="orgunit_add"),
+    path("org/<int:pk>/", views.OrgUnitDetailView.as_view(), name="orgunit_detail"),
+    path("org/<int:pk>/edit/", views.OrgUnitEditView.as_view(), name="orgunit_edit"),
+    path("org/<int:pk>/history/", views.OrgUnitHistoryView.as_view(), name="orgunit_history"),
+    path("imports/", views.ImportListView.as_view(), name="import_list"),
+    path("imports/new/<slug:kind>/", views.ImportNewView.as_view(), name="import_new"),
+    path("imports/<int:pk>/", views.ImportJobView.as_view(), name="import_job"),
+    path("imports/<int:pk>/apply/", views.ImportApplyView.as_view(), name="import_apply"),
+    path("imports/<int:pk>/errors.csv", views.ImportErrorsView.as_view(), name="import_errors"),
+    path("audit/", views.AuditTrailView.as_view(), name="audit_trail"),
+]

@@ -1,0 +1,265 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from karte.core import audit, selectors
+from karte.core.choices import ImportJobStatus
+from karte.core.exporting import write_csv, write_xlsx
+from karte.core.filters import OrgUnitFilterSet
+from karte.core.forms import AuditFilterForm, ImportUploadForm, OrgUnitForm
+from karte.core.generic import (
+    EXPORT_FORMATS,
+    PER_PAGE,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectHistoryView,
+    ObjectListView,
+    ScopeRequiredMixin,
+)
+from karte.core.importing import jobs
+from karte.core.importing.registry import all_importers, get_importer
+from karte.core.models import OrgUnit
+from karte.core.scoping import scope_for
+from karte.core.services import create_org_unit, update_org_unit
+from karte.core.tables import OrgUnitTable
+
+
+class DashboardView(TemplateView):
+    template_name = "core/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        scope = scope_for(user)
+        per_department = selectors.sections_per_department(user)
+        chart = {
+            "grid": {"left": 140, "right": 24, "top": 16, "bottom": 32},
+            "xAxis": {"type": "value", "minInterval": 1},
+            "yAxis": {"type": "category", "inverse": True, "data": [name for name, _n in per_department]},
+            "series": [{"type": "bar", "data": [n for _name, n in per_department], "name": _("Sections")}],
+            "tooltip": {"trigger": "axis"},
+        }
+        return {
+            **super().get_context_data(**kwargs),
+            "has_role": scope.role is not None,
+            "counts": selectors.organisation_counts(user),
+            "chart_option": chart,
+            "recent_changes": selectors.recent_changes(user),
+            "recent_imports": selectors.import_jobs_for(user)[:5] if scope.may_write else [],
+        }
+
+
+# --- Organisation -----------------------------------------------------------------------------------
+class OrgUnitListView(ObjectListView):
+    model = OrgUnit
+    table_class = OrgUnitTable
+    filterset_class = OrgUnitFilterSet
+    importer_kind = "organisation"
+    related = ("department", "parent")
+
+    def may_add(self) -> bool:
+        return scope_for(self.request.user).is_office
+
+
+class OrgUnitDetailView(ObjectDetailView):
+    model = OrgUnit
+    template_name = "core/orgunit_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["children"] = self.object.children.order_by("code")
+        return context
+
+
+class OrgUnitHistoryView(ObjectHistoryView):
+    model = OrgUnit
+
+
+class OrgUnitEditView(ObjectEditView):
+    model = OrgUnit
+    form_class = OrgUnitForm
+
+    def save(self, form):
+        data = {k: form.cleaned_data[k] for k in ("kind", "code", "name", "parent", "valid_from", "valid_to")}
+        if self.object is None:
+            return create_org_unit(**data)
+        return update_org_unit(self.object, successor=form.cleaned_data["successor"], **data)
+
+    def dispatch(self, request, *args, **kwargs):
+        # Only the office reshapes the organisation.
+        if not scope_for(request.user).is_office:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+# --- Imports ----------------------------------------------------------------------------------------
+class ImportListView(ScopeRequiredMixin, TemplateView):
+    scope_test = "may_write"
+    template_name = "core/import_list.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        page = Paginator(selectors.import_jobs_for(user), PER_PAGE).get_page(self.request.GET.get("page"))
+        kinds = [i for i in all_importers() if i(user).permitted()]
+        return {
+            **super().get_context_data(**kwargs),
+            "page_obj": page,
+            "paginator": page.paginator,
+            "importers": kinds,
+            "breadcrumbs": [(_("Imports"), None)],
+        }
+
+
+class ImportNewView(ScopeRequiredMixin, TemplateView):
+    scope_test = "may_write"
+    template_name = "core/import_new.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        importer_class = get_importer(kwargs["kind"])
+        if importer_class is None:
+            raise Http404
+        self.importer = importer_class(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def check_permitted(self):
+        if not self.importer.permitted():
+            raise PermissionDenied
+
+    def get(self, request, *args, **kwargs):
+        self.check_permitted()
+        return self.render_to_response(self.get_context_data(form=ImportUploadForm()))
+
+    def post(self, request, *args, **kwargs):
+        self.check_permitted()
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                job = jobs.start_import(self.importer.kind, form.cleaned_data["file"], request.user)
+            except jobs.ImportRefused as exc:
+                form.add_error("file", str(exc))
+            else:
+                return redirect("core:import_job", pk=job.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "importer": self.importer,
+            "breadcrumbs": [(_("Imports"), reverse("core:import_list")), (str(self.importer.label), None)],
+        }
+
+
+class ImportJobMixin(ScopeRequiredMixin):
+    scope_test = "may_write"
+
+    def get_job(self):
+        return get_object_or_404(selectors.import_jobs_for(self.request.user), pk=self.kwargs["pk"])
+
+
+class ImportJobView(ImportJobMixin, TemplateView):
+    template_name = "core/import_job.html"
+
+    def get(self, request, *args, **kwargs):
+        self.job = self.get_job()
+        if request.headers.get("HX-Request"):
+            if self.job.status in (ImportJobStatus.PREVIEWING, ImportJobStatus.APPLYING, ImportJobStatus.PENDING):
+                return render(request, "core/import_progress.html", {"job": self.job})
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        job = self.job
+        importer_class = get_importer(job.kind)
+        return {
+            **super().get_context_data(**kwargs),
+            "job": job,
+            "importer_label": importer_class.label if importer_class else job.kind,
+            "counts": job.preview.get("counts", {}),
+            "sample": job.preview.get("sample", []),
+            "errors": job.preview.get("errors", [])[:1000],
+            "more_errors": max(0, len(job.preview.get("errors", [])) - 1000),
+            "in_progress": job.status
+            in (ImportJobStatus.PENDING, ImportJobStatus.PREVIEWING, ImportJobStatus.APPLYING),
+            "can_apply": job.status == ImportJobStatus.PREVIEWED and not job.preview.get("counts", {}).get("errors"),
+            "breadcrumbs": [(_("Imports"), reverse("core:import_list")), (job.original_name, None)],
+        }
+
+
+class ImportApplyView(ImportJobMixin, TemplateView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        job = self.get_job()
+        try:
+            jobs.request_apply(job)
+        except jobs.ImportRefused as exc:
+            messages.error(request, str(exc))
+        return redirect("core:import_job", pk=job.pk)
+
+
+class ImportErrorsView(ImportJobMixin, TemplateView):
+    def get(self, request, *args, **kwargs):
+        job = self.get_job()
+        rows = ([e["row"], e["column"], e["message"]] for e in job.preview.get("errors", []))
+        response = HttpResponse(write_csv([_("Row"), _("Column"), _("Error")], rows), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+        return response
+
+
+# --- Audit trail ------------------------------------------------------------------------------------
+class AuditTrailView(ScopeRequiredMixin, TemplateView):
+    scope_test = "reads_audit_trail"
+    template_name = "core/audit_trail.html"
+
+    def get(self, request, *args, **kwargs):
+        form = AuditFilterForm(request.GET or None)
+        filters = audit.TrailFilter(**form.cleaned_data) if form.is_valid() else audit.TrailFilter()
+        export = request.GET.get("export")
+        if export in EXPORT_FORMATS:
+            return self.export(audit.audit_trail(request.user, filters, limit=None), export)
+        try:
+            page = max(1, int(request.GET.get("page", "1")))
+        except ValueError:
+            page = 1
+        entries = audit.audit_trail(request.user, filters, limit=page * PER_PAGE + 1)
+        context = self.get_context_data(
+            form=form,
+            entries=entries[(page - 1) * PER_PAGE : page * PER_PAGE],
+            page=page,
+            has_next=len(entries) > page * PER_PAGE,
+            breadcrumbs=[(_("Audit trail"), None)],
+        )
+        return self.render_to_response(context)
+
+    def export(self, entries, fmt):
+        headers = [_("Date and time"), _("User"), _("Operation"), _("Record type"), _("Record"), _("Changes")]
+        rows = (
+            [
+                e.when.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+                e.user,
+                e.action_label,
+                e.model_label,
+                e.record,
+                "\n".join(f"{c.field}: {c.old} → {c.new}" for c in e.changes),
+            ]
+            for e in entries
+        )
+        if fmt == "xlsx":
+            content = write_xlsx(headers, rows, sheet_title="audit")
+            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            content = write_csv(headers, rows)
+            mime = "text/csv; charset=utf-8"
+        response = HttpResponse(content, content_type=mime)
+        response["Content-Disposition"] = f'attachment; filename="audit-trail.{fmt}"'
+        return response
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "403_csrf.html", status=403)
