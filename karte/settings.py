@@ -192,6 +192,7 @@ USE_TZ = True
 
 # --- Files ----------------------------------------------------------------------------------------
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 # Serve straight from the app folders: no collectstatic step for a newcomer to forget.

@@ -1,0 +1,376 @@
+"""Benchmark of the organisation import: preview and apply of a 5,000-row and a 100,000-row sheet.
+
+    .venv/bin/python benchmarks/import_bench.py                  # both sizes, SQLite in a temp dir
+    .venv/bin/python benchmarks/import_bench.py --rows 20000     # other sizes
+    .venv/bin/python benchmarks/import_bench.py --profile apply  # cProfile one phase of each size
+    DATABASE_URL=postgres://… .venv/bin/python benchmarks/import_bench.py   # PostgreSQL
+
+Targets on a 2-core machine: 5,000 rows previewed and applied in under 3 s; 100,000 rows in under
+60 s with a peak resident memory under 500 MB.
+
+For each size the sheet is generated here (openpyxl, write-only, the shape of karte/demo/organisation.xlsx:
+a title row, a note row, the header, then one row per section), then a child process started afresh
+measures it, so its peak memory is that size's alone. The child gets its own empty database: a SQLite
+file in a fresh KARTE_VAR_DIR or, with DATABASE_URL, a fresh PostgreSQL database dropped afterwards,
+migrated by a separate process so that neither migrating time nor memory is counted. It times
+
+  preview      build_plan() + Plan.as_dict() on the empty database (what a preview job does)
+  apply        apply_plan() of that plan
+  re-preview   build_plan() + as_dict() of the same file again, every record now unchanged
+
+The exit status is 0 even when a target is missed (it is a benchmark); --strict makes a miss exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+SETTINGS = "karte.settings"
+DEFAULT_ROWS = (5_000, 100_000)
+# rows -> (seconds for preview + apply, peak MB or None)
+TARGETS = {5_000: (3.0, None), 100_000: (60.0, 500.0)}
+PHASES = ("preview", "apply", "re-preview")
+
+BODY_CODE = "270008"
+BODY_NAME = "大阪府"
+SECTIONS_PER_DEPARTMENT = 50
+HEADER = [
+    "団体コード",
+    "団体名",
+    "部局コード",
+    "部局名",
+    "所属コード",
+    "所属名",
+    "グループコード",
+    "グループ名",
+    "有効開始日",
+    "有効終了日",
+    "統合先コード",
+]
+DATES = ("令和6年4月1日", "2024-04-01")
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+DEPARTMENT_WORDS = ("政策企画", "総務", "財務", "府民文化", "福祉", "健康医療", "商工労働", "環境農林水産", "都市整備")
+SECTION_WORDS = ("企画", "総務", "人事", "財政", "広報", "調整", "管理", "推進", "指導", "振興", "保全")
+
+
+# -- the sheet -------------------------------------------------------------------------------------
+def generate(path: Path, rows: int) -> None:
+    """Write an organisation sheet of `rows` sections under one body and about rows/50 departments.
+
+    Codes keep their leading zeros as text; every 7th section code and every 11th department code is
+    written in full-width digits (the importer NFKC-normalises them); 有効開始日 alternates between the
+    Japanese era and ISO forms of the same day, so the file describes each unit exactly once.
+    """
+    from openpyxl import Workbook
+
+    departments = max(1, rows // SECTIONS_PER_DEPARTMENT)
+    per_department = -(-rows // departments)
+    department_width = max(2, len(str(departments)))
+    section_width = max(3, len(str(per_department)))
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("組織")
+    sheet.append([f"組織一覧（令和6年4月1日現在・ベンチマーク用 {rows:,} 行）"])
+    sheet.append(["※ コードは半角・全角のどちらでも構いません。日付は和暦・西暦のどちらでも入力できます。"])
+    sheet.append(HEADER)
+    for i in range(rows):
+        department, seq = divmod(i, per_department)
+        department_code = f"{department + 1:0{department_width}d}"
+        section_code = f"{department_code}{seq + 1:0{section_width}d}"
+        department_name = f"{DEPARTMENT_WORDS[department % len(DEPARTMENT_WORDS)]}第{department + 1}部"
+        section_name = f"{SECTION_WORDS[seq % len(SECTION_WORDS)]}第{seq + 1}課"
+        if i % 11 == 0:
+            department_code = department_code.translate(FULL_WIDTH)
+        if i % 7 == 0:
+            section_code = section_code.translate(FULL_WIDTH)
+        sheet.append(
+            [
+                BODY_CODE,
+                BODY_NAME,
+                department_code,
+                department_name,
+                section_code,
+                section_name,
+                None,
+                None,
+                DATES[i % 2],
+            ]
+        )
+    workbook.save(path)
+
+
+def expected_units(rows: int) -> int:
+    """Return how many units the sheet of `rows` rows describes: the body, departments, sections."""
+    departments = max(1, rows // SECTIONS_PER_DEPARTMENT)
+    per_department = -(-rows // departments)
+    return 1 + -(-rows // per_department) + rows
+
+
+# -- the child: one size, one fresh database -------------------------------------------------------
+def peak_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # KB on Linux, bytes on macOS.
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlsplit(url)._replace(path=f"/{name}").geturl()
+
+
+def _postgres_admin(url: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def run_child(args: argparse.Namespace) -> None:
+    """Measure one sheet in this process and write the figures as JSON to args.result."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    os.environ["KARTE_VAR_DIR"] = args.var_dir
+    pg_database = None
+    if os.environ.get("DATABASE_URL"):
+        pg_database = f"karte_import_bench_{os.getpid()}"
+        url = os.environ["DATABASE_URL"]
+        _postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}"')
+        _postgres_admin(url, f'CREATE DATABASE "{pg_database}"')
+        os.environ["DATABASE_URL"] = _with_database(url, pg_database)
+    try:
+        # Migrated by another process so that neither its time nor its memory is counted here.
+        subprocess.run(
+            [sys.executable, "-m", "django", "migrate", "--noinput", "--verbosity", "0"],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))},
+            check=True,
+        )
+        result = _measure(args)
+    finally:
+        if pg_database:
+            from django.db import connections
+
+            connections.close_all()
+            _postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)')
+    Path(args.result).write_text(json.dumps(result))
+
+
+def _measure(args: argparse.Namespace) -> dict:
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from karte.core.importing.base import apply_plan, build_plan
+    from karte.core.importing.registry import get_importer
+    from karte.core.models import OrgUnit
+
+    importer_class = get_importer("organisation")
+    seen = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append(done)
+
+    def phase(name: str, work):
+        if args.profile != name:
+            started = time.perf_counter()
+            value = work()
+            return value, time.perf_counter() - started
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        value = profiler.runcall(work)
+        elapsed = time.perf_counter() - started
+        print(f"\n== cProfile: {name}, {args.rows:,} rows ({elapsed:.2f} s with profiling) ==", flush=True)
+        stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
+        stats.sort_stats("tottime").print_stats(args.profile_lines)
+        stats.sort_stats("cumulative").print_stats(args.profile_lines)
+        sys.stdout.flush()
+        return value, elapsed
+
+    def preview():
+        importer = importer_class(None)
+        plan = build_plan(importer, args.path, progress)
+        return plan, plan.as_dict(importer)
+
+    base_mb = peak_mb()
+    (plan, shown), preview_s = phase("preview", preview)
+    _, apply_s = phase("apply", lambda: apply_plan(importer_class(None), plan, progress))
+    units = OrgUnit.objects.count()
+    del plan
+    (_, again), repreview_s = phase("re-preview", preview)
+
+    expected = expected_units(args.rows)
+    problems = []
+    if shown["counts"]["errors"]:
+        problems.append(f"preview has {shown['counts']['errors']} errors, first: {shown['errors'][:3]}")
+    if shown["counts"]["new"] != expected:
+        problems.append(f"preview: {shown['counts']['new']} new units, expected {expected}")
+    if units != expected:
+        problems.append(f"{units} units in the database after apply, expected {expected}")
+    if again["counts"]["unchanged"] != expected or again["counts"]["errors"]:
+        problems.append(f"re-preview is not all unchanged: {again['counts']}")
+    return {
+        "rows": args.rows,
+        "database": connection.vendor,
+        "preview": preview_s,
+        "apply": apply_s,
+        "re-preview": repreview_s,
+        "base_mb": base_mb,
+        "peak_mb": peak_mb(),
+        "units": units,
+        "problems": problems,
+        "profiled": args.profile,
+    }
+
+
+# -- the parent: generate, run a child per size, print the table -------------------------------------
+def verdict(rows: int, result: dict) -> tuple[str, str]:
+    """Return (target text, PASS / FAIL / '-') for one size's figures."""
+    if result.get("failed"):
+        return "", "FAIL (crashed)"
+    if result["problems"]:
+        return "", "FAIL (wrong result)"
+    if rows not in TARGETS:
+        return "no target", "-"
+    seconds, memory = TARGETS[rows]
+    target = f"preview+apply < {seconds:g} s" + (f", peak < {memory:g} MB" if memory else "")
+    misses = []
+    if result["preview"] + result["apply"] >= seconds:
+        misses.append("time")
+    if memory and result["peak_mb"] >= memory:
+        misses.append("memory")
+    if result["profiled"]:
+        return target, "(profiled)"
+    return target, f"FAIL ({', '.join(misses)})" if misses else "PASS"
+
+
+def run_size(rows: int, args: argparse.Namespace, parent_dir: str | None) -> dict:
+    var_dir = Path(tempfile.mkdtemp(prefix=f"import-bench-{rows}-", dir=parent_dir))
+    path = var_dir / f"organisation-{rows}.xlsx"
+    started = time.perf_counter()
+    generate(path, rows)
+    generated_s = time.perf_counter() - started
+    size_mb = path.stat().st_size / (1024 * 1024)
+    print(f"{rows:>9,} rows: generated {path.name} ({size_mb:.1f} MB) in {generated_s:.1f} s; measuring…", flush=True)
+    result_path = var_dir / "result.json"
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        "--rows",
+        str(rows),
+        "--path",
+        str(path),
+        "--var-dir",
+        str(var_dir),
+        "--result",
+        str(result_path),
+        "--profile-lines",
+        str(args.profile_lines),
+    ]
+    if args.profile:
+        command += ["--profile", args.profile]
+    completed = subprocess.run(command, cwd=REPO, check=False)
+    if completed.returncode or not result_path.exists():
+        result = {"rows": rows, "failed": True, "returncode": completed.returncode}
+    else:
+        result = json.loads(result_path.read_text())
+    result.update(generated=generated_s, file_mb=size_mb, var_dir=str(var_dir))
+    if args.keep or parent_dir:
+        print(f"           kept {var_dir}")
+    else:
+        shutil.rmtree(var_dir, ignore_errors=True)
+    return result
+
+
+def print_table(results: list[dict]) -> bool:
+    """Print the figures; return whether every size with a target met it."""
+    header = (
+        f"{'rows':>9}  {'file MB':>7}  {'gen s':>6}  {'preview s':>9}  {'apply s':>8}  "
+        f"{'re-preview s':>12}  {'peak MB':>8}  {'target':<38}  result"
+    )
+    print()
+    print(header)
+    print("-" * len(header))
+    ok = True
+    for result in results:
+        rows = result["rows"]
+        target, outcome = verdict(rows, result)
+        ok = ok and (outcome in ("PASS", "-", "(profiled)"))
+        if result.get("failed"):
+            print(f"{rows:>9,}  {result['file_mb']:>7.1f}  {result['generated']:>6.1f}  {'':>53}  {outcome}")
+            continue
+        print(
+            f"{rows:>9,}  {result['file_mb']:>7.1f}  {result['generated']:>6.1f}  {result['preview']:>9.2f}  "
+            f"{result['apply']:>8.2f}  {result['re-preview']:>12.2f}  {result['peak_mb']:>8.1f}  "
+            f"{target:<38}  {outcome}"
+        )
+        for problem in result["problems"]:
+            print(f"           ! {problem}")
+    print()
+    measured = [r for r in results if not r.get("failed")]
+    if measured:
+        base = max(r["base_mb"] for r in measured)
+        print(
+            f"database: {measured[0]['database']}; peak MB is the child's maximum resident set, "
+            f"of which about {base:.0f} MB is Python + Django before the import starts."
+        )
+    if any(r.get("profiled") for r in measured):
+        print("Times were taken under cProfile and are slower than normal; no verdict is given.")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--rows",
+        type=lambda s: [int(n.replace(",", "").replace("_", "")) for n in s.split(",") if n],
+        default=list(DEFAULT_ROWS),
+        help="comma-separated sheet sizes in data rows (default: 5000,100000)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep each size's directory (sheet, SQLite file)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--profile", choices=PHASES, help="run this phase under cProfile and print the top functions")
+    parser.add_argument("--profile-lines", type=int, default=25, help="functions shown per cProfile listing")
+    # Internal: the measuring child.
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--path", help=argparse.SUPPRESS)
+    parser.add_argument("--var-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        args.rows = args.rows[0]
+        run_child(args)
+        return 0
+
+    # A KARTE_VAR_DIR from the environment holds the per-size directories, which are then kept.
+    parent_dir = os.environ.get("KARTE_VAR_DIR") or None
+    if parent_dir:
+        Path(parent_dir).mkdir(parents=True, exist_ok=True)
+    database = "PostgreSQL (DATABASE_URL)" if os.environ.get("DATABASE_URL") else "SQLite (fresh KARTE_VAR_DIR)"
+    print(
+        f"Organisation import benchmark: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"{database}, sizes {', '.join(f'{n:,}' for n in args.rows)}"
+    )
+    results = [run_size(rows, args, parent_dir) for rows in args.rows]
+    ok = print_table(results)
+    return 1 if args.strict and not ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
