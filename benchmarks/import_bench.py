@@ -61,7 +61,17 @@ HEADER = [
 ]
 DATES = ("令和6年4月1日", "2024-04-01")
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-DEPARTMENT_WORDS = ("政策企画", "総務", "財務", "府民文化", "福祉", "健康医療", "商工労働", "環境農林水産", "都市整備")
+DEPARTMENT_WORDS = (
+    "政策企画",
+    "総務",
+    "財務",
+    "府民文化",
+    "福祉",
+    "健康医療",
+    "商工労働",
+    "環境農林水産",
+    "都市整備",
+)
 SECTION_WORDS = ("企画", "総務", "人事", "財政", "広報", "調整", "管理", "推進", "指導", "振興", "保全")
 
 
@@ -152,7 +162,10 @@ def run_child(args: argparse.Namespace) -> None:
         subprocess.run(
             [sys.executable, "-m", "django", "migrate", "--noinput", "--verbosity", "0"],
             cwd=REPO,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))},
+            env={
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+            },
             check=True,
         )
         result = _measure(args)
@@ -265,7 +278,10 @@ def run_size(rows: int, args: argparse.Namespace, parent_dir: str | None) -> dic
     generate(path, rows)
     generated_s = time.perf_counter() - started
     size_mb = path.stat().st_size / (1024 * 1024)
-    print(f"{rows:>9,} rows: generated {path.name} ({size_mb:.1f} MB) in {generated_s:.1f} s; measuring…", flush=True)
+    print(
+        f"{rows:>9,} rows: generated {path.name} ({size_mb:.1f} MB) in {generated_s:.1f} s; measuring…",
+        flush=True,
+    )
     result_path = var_dir / "result.json"
     command = [
         sys.executable,
@@ -344,7 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep each size's directory (sheet, SQLite file)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--profile", choices=PHASES, help="run this phase under cProfile and print the top functions")
+    parser.add_argument(
+        "--profile", choices=PHASES, help="run this phase under cProfile and print the top functions"
+    )
     parser.add_argument("--profile-lines", type=int, default=25, help="functions shown per cProfile listing")
     # Internal: the measuring child.
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -362,7 +380,9 @@ def main(argv: list[str] | None = None) -> int:
     parent_dir = os.environ.get("KARTE_VAR_DIR") or None
     if parent_dir:
         Path(parent_dir).mkdir(parents=True, exist_ok=True)
-    database = "PostgreSQL (DATABASE_URL)" if os.environ.get("DATABASE_URL") else "SQLite (fresh KARTE_VAR_DIR)"
+    database = (
+        "PostgreSQL (DATABASE_URL)" if os.environ.get("DATABASE_URL") else "SQLite (fresh KARTE_VAR_DIR)"
+    )
     print(
         f"Organisation import benchmark: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
         f"{database}, sizes {', '.join(f'{n:,}' for n in args.rows)}"

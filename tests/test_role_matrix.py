@@ -26,7 +26,17 @@ from karte.core.models import OrgUnit
 from karte.core.tests.factories import World
 from tests.ledger.models import Ledger
 
-ROLES = ["anonymous", "no_role", "office_a", "editor_a1", "editor_a2", "viewer_a1", "auditor_a", "office_b", "superuser"]
+ROLES = [
+    "anonymous",
+    "no_role",
+    "office_a",
+    "editor_a1",
+    "editor_a2",
+    "viewer_a1",
+    "auditor_a",
+    "office_b",
+    "superuser",
+]
 MEMBERS = {"office_a", "editor_a1", "editor_a2", "viewer_a1", "auditor_a", "office_b", "superuser"}
 WRITERS = {"office_a", "editor_a1", "editor_a2", "office_b", "superuser"}
 OFFICES = {"office_a", "office_b", "superuser"}
@@ -154,7 +164,9 @@ def test_every_url_is_covered_by_the_matrix():
 
 
 def test_every_registry_model_has_samples():
-    models = {view.model for _n, p in walk(get_resolver().url_patterns) if (c := classify(p)) for view in [c[1]]}
+    models = {
+        view.model for _n, p in walk(get_resolver().url_patterns) if (c := classify(p)) for view in [c[1]]
+    }
     assert models <= set(SAMPLES), f"add samples for {models - set(SAMPLES)}"
 
 
@@ -204,8 +216,10 @@ def test_record_pages_show_only_what_the_role_may_see(client, world, samples, ro
         else:
             for record in records:
                 response = client.get(reverse(name, kwargs={"pk": record.pk}))
-                allowed = may_view(world, role, record) if kind in ("detail", "history") else may_change(
-                    world, role, record
+                allowed = (
+                    may_view(world, role, record)
+                    if kind in ("detail", "history")
+                    else may_change(world, role, record)
                 )
                 if role == "anonymous":
                     assert response.status_code == 302, name
@@ -313,10 +327,7 @@ def test_special_pages_follow_the_roles(client, world, samples, office_job, role
             variants = [{"pk": office_job.pk}]
         for kwargs in variants:
             url = reverse(name, kwargs=kwargs or None)
-            if name.endswith("apply"):
-                response = client.post(url)
-            else:
-                response = client.get(url)
+            response = client.post(url) if name.endswith("apply") else client.get(url)
             assert response.status_code in expected_special(kind, role, name, kwargs), (name, kwargs, role)
 
 

@@ -87,14 +87,12 @@ def entries_for(model, history_rows: list) -> list[Entry]:
     for row in history_rows:
         before = previous.get(row.id)
         changed = []
-        for f in fields:
+        # A deletion changes no field; a creation lists the fields it filled in.
+        for f in fields if row.history_type != "-" else ():
             new = getattr(row, f.attname)
             old = getattr(before, f.attname) if before is not None else None
-            if row.history_type == "+" and new in (None, ""):
-                continue
-            if row.history_type == "-" or before is None or old != new:
-                if row.history_type != "-":
-                    changed.append((f, old, new))
+            if (before is None and new not in (None, "")) or (before is not None and old != new):
+                changed.append((f, old, new))
         previous[row.id] = row
         raw.append((row, changed))
 

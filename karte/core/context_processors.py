@@ -6,7 +6,10 @@ from karte.core.selectors import body_name
 
 
 def navigation(request) -> dict:
-    """The left navigation: each app lists (label, url name, Scope property needed or None) in `navigation`."""
+    """The left navigation and the header's body and role.
+
+    Each app lists (label, url name, Scope property needed or None) in its AppConfig's `navigation`.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}

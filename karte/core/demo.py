@@ -15,7 +15,7 @@ from karte.core.models import OrgUnit
 from karte.core.services import set_membership
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
-DEMO_PASSWORD = "karte-demo"
+DEMO_PASSWORD = "karte-demo"  # noqa: S105  the demo's published password, printed by `make run`
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,11 @@ class OrgUnitForm(ScopedModelForm):
             OrgUnitKind.GROUP: OrgUnitKind.SECTION,
         }
         if kind and parent and parent.kind != expected.get(kind):
-            self.add_error("parent", _("A %(kind)s belongs under a %(parent)s.") % {
-                "kind": OrgUnitKind(kind).label, "parent": OrgUnitKind(expected[kind]).label})
+            self.add_error(
+                "parent",
+                _("A %(kind)s belongs under a %(parent)s.")
+                % {"kind": OrgUnitKind(kind).label, "parent": OrgUnitKind(expected[kind]).label},
+            )
         if self.instance.pk and parent and parent.pk == self.instance.pk:
             self.add_error("parent", _("A unit cannot be its own parent."))
         code = data.get("code")
@@ -78,9 +81,7 @@ class ImportUploadForm(forms.Form):
 def audited_model_choices():
     from karte.core.audit import audited_models, model_key
 
-    return [("", _("All records"))] + [
-        (model_key(m), m._meta.verbose_name_plural) for m in audited_models()
-    ]
+    return [("", _("All records"))] + [(model_key(m), m._meta.verbose_name_plural) for m in audited_models()]
 
 
 class AuditFilterForm(forms.Form):
@@ -93,5 +94,3 @@ class AuditFilterForm(forms.Form):
     )
     since = forms.DateField(label=_("From"), required=False, widget=DateInput)
     until = forms.DateField(label=_("Until"), required=False, widget=DateInput)
-
-

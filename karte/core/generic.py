@@ -79,9 +79,11 @@ class ObjectListView(ModelViewMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         queryset = self.get_queryset().select_related(*self.related)
-        self.filterset = self.filterset_class(request.GET, queryset=queryset, request=request) if (
-            self.filterset_class
-        ) else None
+        self.filterset = (
+            self.filterset_class(request.GET, queryset=queryset, request=request)
+            if (self.filterset_class)
+            else None
+        )
         if self.filterset is not None:
             queryset = self.filterset.qs if self.filterset.is_valid() else queryset.none()
         self.table = self.table_class(request.GET)
@@ -213,14 +215,22 @@ class ObjectEditView(ModelViewMixin, TemplateView):
         return form.save()
 
     def get_context_data(self, **kwargs):
-        title = str(self.object) if self.object else _("Add %(model)s") % {"model": self.model._meta.verbose_name}
+        title = (
+            str(self.object) if self.object else _("Add %(model)s") % {"model": self.model._meta.verbose_name}
+        )
         crumbs = self.base_breadcrumbs()
         if self.object:
             crumbs.append((str(self.object), self.model_url("detail", pk=self.object.pk)))
         crumbs.append((_("Edit") if self.object else _("Add"), None))
         cancel = self.model_url("detail", pk=self.object.pk) if self.object else self.model_url("list")
-        return {**kwargs, "view": self, "object": self.object, "title": title, "breadcrumbs": crumbs,
-                "cancel_url": cancel}
+        return {
+            **kwargs,
+            "view": self,
+            "object": self.object,
+            "title": title,
+            "breadcrumbs": crumbs,
+            "cancel_url": cancel,
+        }
 
 
 class ObjectDeleteView(ModelViewMixin, TemplateView):
@@ -247,7 +257,9 @@ class ObjectDeleteView(ModelViewMixin, TemplateView):
             with transaction.atomic():
                 self.object.delete()
         except ProtectedError:
-            messages.error(request, _("This record is still referred to by other records and cannot be deleted."))
+            messages.error(
+                request, _("This record is still referred to by other records and cannot be deleted.")
+            )
             return redirect(self.model_url("detail", pk=self.object.pk))
         messages.success(request, _("Deleted."))
         return redirect(self.model_url("list"))

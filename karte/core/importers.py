@@ -29,15 +29,28 @@ class OrganisationImporter(Importer):
     columns = [
         Column("body_code", "団体コード", ("地方公共団体コード", "body code"), required=True, parse=to_code),
         Column("body_name", "団体名", ("地方公共団体名", "body")),
-        Column("department_code", "部局コード", ("部コード", "department code"), required=True, parse=to_code),
+        Column(
+            "department_code", "部局コード", ("部コード", "department code"), required=True, parse=to_code
+        ),
         Column("department_name", "部局名", ("部局", "部名", "department"), required=True),
-        Column("section_code", "所属コード", ("課コード", "課室コード", "section code"), required=True, parse=to_code),
+        Column(
+            "section_code",
+            "所属コード",
+            ("課コード", "課室コード", "section code"),
+            required=True,
+            parse=to_code,
+        ),
         Column("section_name", "所属名", ("課名", "課室名", "所属", "section"), required=True),
         Column("group_code", "グループコード", ("group code",), parse=to_code),
         Column("group_name", "グループ名", ("group",)),
         Column("valid_from", "有効開始日", ("開始日", "適用開始日", "valid from"), parse=to_date),
         Column("valid_to", "有効終了日", ("終了日", "廃止日", "valid to"), parse=to_date),
-        Column("successor_code", "統合先コード", ("統合先所属コード", "移管先コード", "merged into"), parse=to_code),
+        Column(
+            "successor_code",
+            "統合先コード",
+            ("統合先所属コード", "移管先コード", "merged into"),
+            parse=to_code,
+        ),
     ]
 
     def __init__(self, user):
@@ -83,7 +96,9 @@ class OrganisationImporter(Importer):
             group = {"name": values["group_name"], "parent_code": values["section_code"], **leaf}
             records.append(Record((body, values["group_code"]), group, 0, OrgUnitKind.GROUP))
         else:
-            records.append(Record((body, values["section_code"]), {**section, **leaf}, 0, OrgUnitKind.SECTION))
+            records.append(
+                Record((body, values["section_code"]), {**section, **leaf}, 0, OrgUnitKind.SECTION)
+            )
         return records
 
     def describe(self, record: Record) -> str:
@@ -126,13 +141,19 @@ class OrganisationImporter(Importer):
             record = planned.record
             body, _code = record.key
             if planned.action == NEW and record.kind == OrgUnitKind.BODY and self.only_body_id is not None:
-                plan.errors.append({"row": record.row, "column": "団体コード", "message": "団体は追加できません"})
+                plan.errors.append(
+                    {"row": record.row, "column": "団体コード", "message": "団体は追加できません"}
+                )
             if (body, body) not in known:
                 plan.errors.append({"row": record.row, "column": "団体名", "message": "団体名が空です"})
             successor = record.fields.get("successor_code")
             if successor and (body, successor) not in known:
                 plan.errors.append(
-                    {"row": record.row, "column": "統合先コード", "message": f"統合先「{successor}」がありません"}
+                    {
+                        "row": record.row,
+                        "column": "統合先コード",
+                        "message": f"統合先「{successor}」がありません",
+                    }
                 )
 
     def apply(self, plan: Plan, progress: Progress | None = None) -> None:
@@ -190,7 +211,9 @@ class OrganisationImporter(Importer):
                     derive_ancestors(unit)
                 for name in ("valid_from", "valid_to"):
                     if name in p.record.fields:
-                        setattr(unit, name, p.record.fields[name] or (today if name == "valid_from" else None))
+                        setattr(
+                            unit, name, p.record.fields[name] or (today if name == "valid_from" else None)
+                        )
                 updates.append(unit)
             if updates:
                 bulk_update_with_history(
@@ -239,4 +262,3 @@ class OrganisationImporter(Importer):
                 unit.valid_to,
                 unit.successor.code if unit.successor_id else None,
             ]
-

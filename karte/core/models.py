@@ -112,6 +112,9 @@ class ImportJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return self.original_name
+
     @property
     def progress_percent(self) -> int:
         return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0

@@ -1,4 +1,7 @@
-"""The one table component: columns declared once, sorted by whitelisted keys, rendered by includes/table.html."""
+"""The one table component: columns declared once, sorted by whitelisted keys.
+
+Rendered by includes/table.html.
+"""
 
 from __future__ import annotations
 

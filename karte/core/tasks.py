@@ -27,7 +27,9 @@ def apply_import_job(job_id: int) -> None:
 def purge_old_import_files() -> int:
     """Delete uploaded files of old import jobs; the jobs and their previews stay. Returns the count."""
     purged = 0
-    for job in ImportJob.objects.filter(created_at__lt=timezone.now() - IMPORT_FILE_RETENTION).exclude(file=""):
+    for job in ImportJob.objects.filter(created_at__lt=timezone.now() - IMPORT_FILE_RETENTION).exclude(
+        file=""
+    ):
         job.file.delete(save=False)
         job.file = ""
         job.save(update_fields=["file"])

@@ -166,7 +166,11 @@ class ImportJobView(ImportJobMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         self.job = self.get_job()
         if request.headers.get("HX-Request"):
-            if self.job.status in (ImportJobStatus.PREVIEWING, ImportJobStatus.APPLYING, ImportJobStatus.PENDING):
+            if self.job.status in (
+                ImportJobStatus.PREVIEWING,
+                ImportJobStatus.APPLYING,
+                ImportJobStatus.PENDING,
+            ):
                 return render(request, "core/import_progress.html", {"job": self.job})
             response = HttpResponse(status=204)
             response["HX-Refresh"] = "true"
@@ -186,7 +190,8 @@ class ImportJobView(ImportJobMixin, TemplateView):
             "more_errors": max(0, len(job.preview.get("errors", [])) - 1000),
             "in_progress": job.status
             in (ImportJobStatus.PENDING, ImportJobStatus.PREVIEWING, ImportJobStatus.APPLYING),
-            "can_apply": job.status == ImportJobStatus.PREVIEWED and not job.preview.get("counts", {}).get("errors"),
+            "can_apply": job.status == ImportJobStatus.PREVIEWED
+            and not job.preview.get("counts", {}).get("errors"),
             "breadcrumbs": [(_("Imports"), reverse("core:import_list")), (job.original_name, None)],
         }
 

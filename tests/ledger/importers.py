@@ -28,8 +28,10 @@ class LedgerImporter(Importer):
         return [Record(values["name"], {"unit_id": unit.pk, "amount_yen": values["amount_yen"] or 0}, 0)]
 
     def existing(self, records):
-        return {obj.name: obj for obj in Ledger.objects.restrict(self.user, VIEW).filter(
-            name__in=[r.key for r in records])}
+        return {
+            obj.name: obj
+            for obj in Ledger.objects.restrict(self.user, VIEW).filter(name__in=[r.key for r in records])
+        }
 
     def apply(self, plan, progress=None):
         for planned in plan.records:

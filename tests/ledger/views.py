@@ -12,8 +12,11 @@ from tests.ledger.models import Ledger
 
 
 class LedgerTable(Table):
-    columns = [Col("name", "名称", order_by="name", link=True), Col("unit.name", "所属"),
-               Col("amount_yen", "金額", order_by="amount_yen", is_num=True)]
+    columns = [
+        Col("name", "名称", order_by="name", link=True),
+        Col("unit.name", "所属"),
+        Col("amount_yen", "金額", order_by="amount_yen", is_num=True),
+    ]
     default_order = "name"
 
 

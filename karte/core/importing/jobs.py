@@ -16,7 +16,10 @@ from karte.core.models import ImportJob
 
 logger = logging.getLogger(__name__)
 
-UNEXPECTED = "取り込み中に予期しないエラーが発生しました。ファイルの内容を確認し、解決しない場合は管理者に連絡してください。"
+UNEXPECTED = (
+    "取り込み中に予期しないエラーが発生しました。"
+    "ファイルの内容を確認し、解決しない場合は管理者に連絡してください。"
+)
 CHANGED_SINCE_PREVIEW = (
     "確認の後に登録内容が変わったため、取り込めませんでした。もう一度ファイルを確認してください。"
 )

@@ -52,12 +52,20 @@ def build_world() -> World:
     dept_a1 = create_org_unit(kind=OrgUnitKind.DEPARTMENT, code="06", name="福祉部", parent=body_a)
     section_a1 = create_org_unit(kind=OrgUnitKind.SECTION, code="06001", name="地域福祉課", parent=dept_a1)
     dept_a2 = create_org_unit(kind=OrgUnitKind.DEPARTMENT, code="07", name="健康医療部", parent=body_a)
-    section_a2 = create_org_unit(kind=OrgUnitKind.SECTION, code="07001", name="健康医療総務課", parent=dept_a2)
-    dept_office = create_org_unit(kind=OrgUnitKind.DEPARTMENT, code="04", name="スマートシティ戦略部", parent=body_a)
-    office_section = create_org_unit(kind=OrgUnitKind.SECTION, code="04002", name="行政DX推進課", parent=dept_office)
+    section_a2 = create_org_unit(
+        kind=OrgUnitKind.SECTION, code="07001", name="健康医療総務課", parent=dept_a2
+    )
+    dept_office = create_org_unit(
+        kind=OrgUnitKind.DEPARTMENT, code="04", name="スマートシティ戦略部", parent=body_a
+    )
+    office_section = create_org_unit(
+        kind=OrgUnitKind.SECTION, code="04002", name="行政DX推進課", parent=dept_office
+    )
     body_b = create_org_unit(kind=OrgUnitKind.BODY, code="271004", name="大阪市SECRET-B")
     dept_b1 = create_org_unit(kind=OrgUnitKind.DEPARTMENT, code="06", name="福祉局SECRET-B", parent=body_b)
-    section_b1 = create_org_unit(kind=OrgUnitKind.SECTION, code="06001", name="福祉課SECRET-B", parent=dept_b1)
+    section_b1 = create_org_unit(
+        kind=OrgUnitKind.SECTION, code="06001", name="福祉課SECRET-B", parent=dept_b1
+    )
     users = {
         "office_a": make_user("office_a", Role.OFFICE_ADMIN, office_section),
         "editor_a1": make_user("editor_a1", Role.EDITOR, section_a1),

@@ -19,7 +19,9 @@ class Command(BaseCommand):
     def handle(self, kind, file, apply, **options):
         importer_class = get_importer(kind)
         if importer_class is None:
-            raise CommandError(f"取り込みの種類「{kind}」はありません（{', '.join(i.kind for i in all_importers())}）")
+            raise CommandError(
+                f"取り込みの種類「{kind}」はありません（{', '.join(i.kind for i in all_importers())}）"
+            )
         importer = importer_class(None)
         try:
             plan = build_plan(importer, file)

@@ -13,4 +13,6 @@ class Command(BaseCommand):
         people = load_demo()
         self.stdout.write(self.style.SUCCESS("デモの都道府県を読み込みました。ログインできる利用者:"))
         for person in people:
-            self.stdout.write(f"  {person.username:<10} / {DEMO_PASSWORD}  ({person.role.label} · {person.last_name})")
+            self.stdout.write(
+                f"  {person.username:<10} / {DEMO_PASSWORD}  ({person.role.label} · {person.last_name})"
+            )

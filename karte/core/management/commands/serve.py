@@ -1,5 +1,6 @@
 """`karte serve`: the web app and a background worker together, stopped together with Ctrl-C."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -19,8 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, bind, web_workers, **options):
         bin_dir = os.path.dirname(sys.executable)
-        worker = subprocess.Popen([os.path.join(bin_dir, "karte"), "run_huey", "--flush-locks"])
-        web = subprocess.Popen(
+        # Our own executables from this virtual environment, with fixed arguments.
+        worker = subprocess.Popen([os.path.join(bin_dir, "karte"), "run_huey", "--flush-locks"])  # noqa: S603
+        web = subprocess.Popen(  # noqa: S603
             [
                 os.path.join(bin_dir, "gunicorn"),
                 "karte.wsgi",
@@ -35,7 +37,9 @@ class Command(BaseCommand):
             ]
         )
         self.stdout.write(
-            self.style.SUCCESS(f"\nKarte: http://{bind}/  （ログイン例: office / {DEMO_PASSWORD}、停止は Ctrl-C）\n")
+            self.style.SUCCESS(
+                f"\nKarte: http://{bind}/  （ログイン例: office / {DEMO_PASSWORD}、停止は Ctrl-C）\n"
+            )
         )
         children = [web, worker]
 
@@ -48,10 +52,8 @@ class Command(BaseCommand):
         try:
             # Either process ending ends both: a server without its worker would queue work forever.
             while all(child.poll() is None for child in children):
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     web.wait(timeout=1)
-                except subprocess.TimeoutExpired:
-                    pass
         except KeyboardInterrupt:
             pass
         finally:
