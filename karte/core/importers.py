@@ -15,7 +15,7 @@ from karte.core.importing.normalize import to_code, to_date
 from karte.core.importing.registry import register
 from karte.core.models import OrgUnit
 from karte.core.scoping import VIEW, scope_for
-from karte.core.services import create_org_unit, derive_ancestors
+from karte.core.services import create_org_unit, derive_ancestors, refresh_descendants
 
 KIND_ORDER = [OrgUnitKind.BODY, OrgUnitKind.DEPARTMENT, OrgUnitKind.SECTION, OrgUnitKind.GROUP]
 BATCH = 2000
@@ -163,6 +163,7 @@ class OrganisationImporter(Importer):
         total = sum(1 for p in plan.records if p.action != "unchanged")
         done = 0
         today = timezone.localdate()
+        moved = []
         for kind in KIND_ORDER:
             planned = [p for p in plan.records if p.record.kind == kind and p.action != "unchanged"]
             new = [p.record for p in planned if p.action == NEW]
@@ -178,6 +179,7 @@ class OrganisationImporter(Importer):
                         name=record.fields["name"],
                         parent=parent,
                         valid_from=record.fields.get("valid_from") or today,
+                        user=self.user,
                     )
             else:
                 objs = []
@@ -207,8 +209,11 @@ class OrganisationImporter(Importer):
                 unit.kind = kind
                 unit.name = p.record.fields["name"]
                 if kind != OrgUnitKind.BODY:
+                    old_department = unit.department_id
                     unit.parent = units[(body, p.record.fields["parent_code"])]
                     derive_ancestors(unit)
+                    if unit.department_id != old_department:
+                        moved.append(unit)
                 for name in ("valid_from", "valid_to"):
                     if name in p.record.fields:
                         setattr(
@@ -226,6 +231,9 @@ class OrganisationImporter(Importer):
                 done += len(updates)
                 if progress:
                     progress(done, total)
+        # Units below a moved one that the sheet does not mention follow it to its new department.
+        for unit in moved:
+            refresh_descendants(unit)
         self._link_successors(plan, units)
 
     def _link_successors(self, plan: Plan, units: dict[Hashable, OrgUnit]) -> None:

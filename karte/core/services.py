@@ -35,8 +35,9 @@ def create_org_unit(
     parent: OrgUnit | None = None,
     valid_from: datetime.date | None = None,
     valid_to: datetime.date | None = None,
+    user=None,
 ) -> OrgUnit:
-    """Create a unit under `parent` (None for a body) and return it."""
+    """Create a unit under `parent` (None for a body) and return it; `user` is named in its history."""
     unit = OrgUnit(
         kind=kind,
         code=code,
@@ -45,6 +46,9 @@ def create_org_unit(
         valid_from=valid_from or timezone.localdate(),
         valid_to=valid_to,
     )
+    # Outside a request (a worker, a command) the history would otherwise name nobody.
+    if user is not None:
+        unit._history_user = user
     if kind not in (OrgUnitKind.BODY, OrgUnitKind.DEPARTMENT):
         derive_ancestors(unit)
         unit.save()
@@ -61,24 +65,27 @@ def create_org_unit(
 
 
 @transaction.atomic
-def update_org_unit(unit: OrgUnit, **fields) -> OrgUnit:
+def update_org_unit(unit: OrgUnit, *, user=None, **fields) -> OrgUnit:
     """Change a unit's name, parent, validity or successor; moves keep descendants' ancestors right."""
     old_department = unit.department_id
     for name, value in fields.items():
         setattr(unit, name, value)
+    if user is not None:
+        unit._history_user = user
     if unit.kind != OrgUnitKind.BODY:
         derive_ancestors(unit)
     unit.save()
     if unit.department_id != old_department:
-        _refresh_descendants(unit)
+        refresh_descendants(unit)
     return unit
 
 
-def _refresh_descendants(unit: OrgUnit) -> None:
+def refresh_descendants(unit: OrgUnit) -> None:
+    """Re-derive body and department below a unit that moved to another department."""
     for child in OrgUnit.objects.filter(parent=unit):
         derive_ancestors(child)
         child.save(update_fields=["body", "department"])
-        _refresh_descendants(child)
+        refresh_descendants(child)
 
 
 @transaction.atomic

@@ -85,9 +85,10 @@ class OrgUnitEditView(ObjectEditView):
 
     def save(self, form):
         data = {k: form.cleaned_data[k] for k in ("kind", "code", "name", "parent", "valid_from", "valid_to")}
+        user = self.request.user
         if self.object is None:
-            return create_org_unit(**data)
-        return update_org_unit(self.object, successor=form.cleaned_data["successor"], **data)
+            return create_org_unit(user=user, **data)
+        return update_org_unit(self.object, user=user, successor=form.cleaned_data["successor"], **data)
 
     def dispatch(self, request, *args, **kwargs):
         # Only the office reshapes the organisation.

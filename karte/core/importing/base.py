@@ -28,6 +28,8 @@ UNCHANGED = "unchanged"
 
 # The preview kept with a job shows this many changed and new records; counts are always complete.
 PREVIEW_SAMPLE = 200
+# How offices start the notes they write below a table.
+NOTE_MARKS = ("※", "注", "(注", "（注", "*", "＊", "備考", "【")
 
 
 @dataclass(frozen=True)
@@ -191,26 +193,32 @@ def _cell(cells: list, index: int | None) -> Any:
     return value
 
 
-def build_plan(importer: Importer, path: str | Path, progress: Progress | None = None) -> Plan:
+def build_plan(
+    importer: Importer, path: str | Path, progress: Progress | None = None, *, filename: str | None = None
+) -> Plan:
     """Read the file at `path` and return what importing it would do, with every row error.
 
     Raises TableError when the file itself cannot be read (format, encoding, size, header).
     """
     aliases = {c.key: c.headers for c in importer.columns}
     required = [c.key for c in importer.columns if c.required]
-    rows = read_table(path, max_bytes=settings.KARTE_IMPORT_MAX_BYTES)
+    rows = read_table(path, filename=filename, max_bytes=settings.KARTE_IMPORT_MAX_BYTES)
     header_row, positions, rest = find_header(rows, aliases, required)
     data_rows = list(rest)
     plan = Plan(header_row=header_row)
     total = len(data_rows)
     by_key: dict[Hashable, Record] = {}
 
+    after_blank = False
     for done, (row_number, cells) in enumerate(data_rows, start=1):
         if progress and done % 2000 == 0:
             progress(done, total)
         raw = {c.key: _cell(cells, positions.get(c.key)) for c in importer.columns}
         # Blank rows and the notes offices write below their data carry none of the required columns.
         if all(raw[key] is None for key in required):
+            after_blank = after_blank or not any(_cell(cells, i) is not None for i in range(len(cells)))
+            continue
+        if _is_note(cells, after_blank):
             continue
         plan.rows_read += 1
         values: dict[str, Any] = {}
@@ -259,6 +267,14 @@ def build_plan(importer: Importer, path: str | Path, progress: Progress | None =
     importer.check_plan(plan)
     plan.errors.sort(key=lambda e: e["row"])
     return plan
+
+
+def _is_note(cells: list, after_blank: bool) -> bool:
+    """A single text cell that reads like a note, or stands alone below a blank row, is not data."""
+    filled = [v for v in cells if v is not None and not (isinstance(v, str) and not v.strip())]
+    if len(filled) != 1 or not isinstance(filled[0], str):
+        return False
+    return after_blank or filled[0].strip().startswith(NOTE_MARKS)
 
 
 def _error(row: int, column: str, message: str) -> dict:

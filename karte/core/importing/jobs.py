@@ -63,7 +63,7 @@ def run_preview(job_id: int) -> None:
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.PREVIEWING)
     importer = get_importer(job.kind)(job.created_by)
     try:
-        plan = build_plan(importer, job.file.path, _progress_saver(job))
+        plan = build_plan(importer, job.file.path, _progress_saver(job), filename=job.original_name)
     except TableError as exc:
         _fail(job, str(exc))
         return
@@ -95,7 +95,7 @@ def run_apply(job_id: int) -> None:
     importer = get_importer(job.kind)(job.created_by)
     progress = _progress_saver(job)
     try:
-        plan = build_plan(importer, job.file.path)
+        plan = build_plan(importer, job.file.path, filename=job.original_name)
         if plan.has_errors:
             _fail(job, CHANGED_SINCE_PREVIEW)
             return

@@ -235,10 +235,6 @@ def test_notes_below_the_data_outside_the_table_columns_are_ignored(world, tmp_p
     assert plan.errors == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: base.build_plan treats a note typed in column A (a required column) as a data row",
-    strict=True,
-)
 def test_a_note_written_in_the_first_column_below_the_data_is_ignored(world, tmp_path):
     rows = [*world_rows(), [], ["※ 令和7年4月1日時点。所属の新設は別紙のとおり。"]]
 
@@ -265,10 +261,6 @@ def test_full_width_digits_in_codes_are_normalised(world, tmp_path):
     assert not OrgUnit.objects.filter(code__contains="０").exists()
 
 
-@pytest.mark.xfail(
-    reason="BUG: OrganisationImporter.apply does not re-derive the department of units below a moved section",
-    strict=True,
-)
 def test_moving_a_section_moves_its_groups_to_the_new_department(world, tmp_path):
     from karte.core.services import create_org_unit
 
