@@ -24,6 +24,7 @@ The exit status is 0 even when a target is missed (it is a benchmark); --strict 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -221,10 +222,15 @@ def _measure(args: argparse.Namespace) -> dict:
 
     base_mb = peak_mb()
     (plan, shown), preview_s = phase("preview", preview)
-    _, apply_s = phase("apply", lambda: apply_plan(importer_class(None), plan, progress))
+    peaks = {"preview": peak_mb()}
+    apply_now = functools.partial(apply_plan, importer_class(None), plan, progress)
+    _, apply_s = phase("apply", apply_now)
+    peaks["apply"] = peak_mb()
     units = OrgUnit.objects.count()
-    del plan
+    # The re-preview starts, as a real one would, without the first plan in memory.
+    del apply_now, plan
     (_, again), repreview_s = phase("re-preview", preview)
+    peaks["re-preview"] = peak_mb()
 
     expected = expected_units(args.rows)
     problems = []
@@ -244,6 +250,8 @@ def _measure(args: argparse.Namespace) -> dict:
         "re-preview": repreview_s,
         "base_mb": base_mb,
         "peak_mb": peak_mb(),
+        # The peak is a high-water mark: the phase that raised it last is where memory goes.
+        "peaks": peaks,
         "units": units,
         "problems": problems,
         "profiled": args.profile,
@@ -335,6 +343,8 @@ def print_table(results: list[dict]) -> bool:
             f"{result['apply']:>8.2f}  {result['re-preview']:>12.2f}  {result['peak_mb']:>8.1f}  "
             f"{target:<38}  {outcome}"
         )
+        peaks = ", ".join(f"{name} {mb:.0f}" for name, mb in result["peaks"].items())
+        print(f"{'':>11}peak MB after each phase: start {result['base_mb']:.0f}, {peaks}")
         for problem in result["problems"]:
             print(f"           ! {problem}")
     print()
