@@ -111,8 +111,11 @@ class ScopedQuerySet(models.QuerySet):
         return restrict(self, self.model, user, action)
 
 
-def assignable_units(user):
-    """Return the currently valid units a user may give a record to when creating or editing it."""
+def assignable_units(user, *, everything: bool = False):
+    """Return the currently valid units a user may give a record to when creating or editing it.
+
+    `everything` is for the command line, which acts for no one user.
+    """
     from django.utils import timezone
 
     from karte.core.models import OrgUnit
@@ -120,7 +123,7 @@ def assignable_units(user):
     today = timezone.localdate()
     scope = scope_for(user)
     units = OrgUnit.objects.filter(valid_from__lte=today).exclude(valid_to__lt=today)
-    if scope.everything:
+    if everything or scope.everything:
         return units
     if not scope.may_write or scope.body_id is None:
         return units.none()

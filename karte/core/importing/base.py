@@ -9,6 +9,7 @@ audit trail.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,7 +246,11 @@ def build_plan(
             seen = by_key.get(record.key)
             if seen is None:
                 by_key[record.key] = record
-            elif seen.fields != record.fields:
+            elif all(seen.fields.get(k, v) == v for k, v in record.fields.items()):
+                # Rows may mention a record with fewer fields (a section on its groups' rows): merge them.
+                for name, value in record.fields.items():
+                    seen.fields.setdefault(name, value)
+            else:
                 plan.errors.append(
                     _error(
                         row_number,
@@ -297,20 +302,23 @@ class AssignableUnits:
     """Resolves the unit code or name a sheet gives to a unit the importing user may assign records to."""
 
     def __init__(self, user):
-        from karte.core.models import OrgUnit
         from karte.core.scoping import assignable_units
 
-        units = assignable_units(user) if user is not None else OrgUnit.objects.all()
-        self.by_code = {}
-        self.by_name = {}
-        for unit in units.only("pk", "code", "name", "body_id", "department_id"):
-            self.by_code[unit.code] = unit
-            self.by_name.setdefault(unit.name, unit)
+        self.by_code: dict[str, list] = defaultdict(list)
+        self.by_name: dict[str, list] = defaultdict(list)
+        # The command line (no user) may assign any current unit of any body.
+        for unit in assignable_units(user, everything=user is None).only("pk", "code", "name", "body_id"):
+            self.by_code[unit.code].append(unit)
+            self.by_name[unit.name].append(unit)
 
     def get(self, code: str | None = None, name: str | None = None, column: str = "unit"):
-        """Return the unit, or raise RowError when it is unknown or outside the user's department."""
-        unit = self.by_code.get(code) if code else self.by_name.get(name or "")
-        if unit is None:
-            shown = code or name or ""
+        """Return the unit; RowError when it is unknown, out of reach, or matches units of two bodies."""
+        shown = code or name or ""
+        found = self.by_code.get(code, []) if code else self.by_name.get(name or "", [])
+        if not found:
             raise RowError(f"所属「{shown}」は存在しないか、登録できる範囲の所属ではありません", column)
-        return unit
+        if len(found) > 1:
+            raise RowError(
+                f"所属「{shown}」は複数の団体・所属に該当します。所属コードで指定してください", column
+            )
+        return found[0]

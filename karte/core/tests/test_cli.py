@@ -13,6 +13,7 @@ from karte.core.choices import Role
 from karte.core.demo import DEMO_PASSWORD
 from karte.core.importing import tabular
 from karte.core.models import Membership, OrgUnit
+from tests.ledger.models import Ledger
 
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "organisation.xlsx"
 
@@ -124,3 +125,25 @@ def test_load_demo_twice_does_nothing_the_second_time(db):
 
     assert "読み込み済み" in output
     assert state() == before
+
+
+def ledger_sheet(tmp_path, code: str) -> Path:
+    path = tmp_path / "ledger.csv"
+    path.write_text(f"名称,所属コード,金額\n台帳,{code},100\n", encoding="utf-8-sig")
+    return path
+
+
+def test_a_ledger_import_from_the_command_line_assigns_the_unit_of_the_code(world, tmp_path):
+    output = run("import", "ledger", str(ledger_sheet(tmp_path, "07001")), apply=True)
+
+    assert "新規: 1" in output
+    ledger = Ledger.objects.get()
+    assert (ledger.unit_id, ledger.amount_yen) == (world.section_a2.pk, 100)
+
+
+def test_a_ledger_import_from_the_command_line_never_guesses_between_two_bodies(world, tmp_path):
+    # 06001 is 地域福祉課 of 大阪府 and 福祉課 of 大阪市: the sheet does not say which.
+    with pytest.raises(CommandError):
+        run("import", "ledger", str(ledger_sheet(tmp_path, "06001")), apply=True)
+
+    assert Ledger.objects.count() == 0

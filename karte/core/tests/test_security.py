@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -14,6 +13,7 @@ from karte.core.choices import ImportJobStatus
 from karte.core.importing.jobs import start_import
 from karte.core.models import ImportJob, OrgUnit
 from karte.core.tests.factories import PASSWORD
+
 
 class InlineCode(HTMLParser):
     """Collect what a strict CSP would block: inline scripts, style attributes and elements, handlers."""
@@ -74,7 +74,9 @@ def csp_directives(response) -> dict[str, list[str]]:
 
 def make_job(world, *, valid: bool = False) -> ImportJob:
     name = "高齢介護課" if valid else ""
-    rows = f"団体コード,団体名,部局コード,部局名,所属コード,所属名\r\n270008,大阪府,06,福祉部,06002,{name}\r\n"
+    rows = (
+        f"団体コード,団体名,部局コード,部局名,所属コード,所属名\r\n270008,大阪府,06,福祉部,06002,{name}\r\n"
+    )
     upload = SimpleUploadedFile("org.csv", rows.encode("utf-8"))
     return start_import("organisation", upload, world.users["office_a"])
 
@@ -176,10 +178,6 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_password(clien
     assert client.get(reverse("core:dashboard")).status_code == 302
 
 
-@pytest.mark.xfail(
-    reason="BUG: AXES_LOCKOUT_TEMPLATE names registration/locked_out.html, which does not exist",
-    strict=True,
-)
 def test_a_locked_out_person_gets_a_page_rather_than_a_server_error(client, world):
     client.raise_request_exception = False
     for _ in range(5):
