@@ -259,6 +259,7 @@ def build_plan(
                     )
                 )
 
+    del data_rows  # the records hold what is needed; the raw cells would double the peak memory
     if progress:
         progress(total, total)
     existing = importer.existing(list(by_key.values()))
