@@ -7,6 +7,7 @@ KARTE_ALLOWED_HOSTS  comma-separated host names (127.0.0.1,localhost)
 KARTE_HTTPS          1 when served over HTTPS: secure cookies, HSTS, redirect
 DATABASE_URL         postgres://… for PostgreSQL; SQLite in WAL mode otherwise
 REDIS_URL            redis://… to share the Huey queue between machines; SQLite queue otherwise
+KARTE_QUEUE_NAME     the queue's name, to run several instances on one Redis (karte)
 KARTE_IMPORT_MAX_MB  largest sheet accepted for import (20)
 KARTE_EMAIL_HOST …   see EMAIL_* below
 """
@@ -117,17 +118,18 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work ------------------------------------------------------------------------------
+QUEUE_NAME = os.environ.get("KARTE_QUEUE_NAME", "karte")
 if os.environ.get("REDIS_URL"):
     HUEY = {
         "huey_class": "huey.RedisHuey",
-        "name": "karte",
+        "name": QUEUE_NAME,
         "url": os.environ["REDIS_URL"],
         "immediate": False,
     }
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
-        "name": "karte",
+        "name": QUEUE_NAME,
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
     }

@@ -146,6 +146,9 @@ SPECIAL_PAGES = {
     "core:import_apply": "job",
     "core:import_errors": "job",
     "core:audit_trail": "audit",
+    "core:person_list": "office",
+    "core:person_add": "office",
+    "core:person_edit": "person",
 }
 
 
@@ -308,6 +311,12 @@ def expected_special(kind: str, role: str, name: str, kwargs: dict) -> set[int]:
             return {403}
         ok = {302} if name.endswith("apply") else {200}
         return ok if role in ("office_a", "superuser") else {404}
+    if kind == "office":
+        return {200} if role in OFFICES else {403}
+    if kind == "person":
+        if role not in OFFICES:
+            return {403}
+        return {200} if role in ("office_a", "superuser") else {404}
     if kind == "audit":
         return {200} if role in AUDIT_READERS else {403}
     raise AssertionError(kind)
@@ -323,6 +332,8 @@ def test_special_pages_follow_the_roles(client, world, samples, office_job, role
         variants = [{}]
         if "kind" in pattern.pattern.converters:
             variants = [{"kind": "organisation"}, {"kind": "ledger"}]
+        elif kind == "person":
+            variants = [{"pk": world.users["editor_a1"].pk}]
         elif "pk" in pattern.pattern.converters:
             variants = [{"pk": office_job.pk}]
         for kwargs in variants:

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
         (_("Dashboard"), "core:dashboard", None),
         (_("Organisation"), "core:orgunit_list", None),
         (_("Imports"), "core:import_list", "may_write"),
+        (_("People"), "core:person_list", "is_office"),
         (_("Audit trail"), "core:audit_trail", "reads_audit_trail"),
     ]
 

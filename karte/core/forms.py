@@ -1,10 +1,11 @@
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
-from karte.core.choices import OrgUnitKind
+from karte.core.choices import OrgUnitKind, Role
 from karte.core.models import OrgUnit
-from karte.core.scoping import VIEW
+from karte.core.scoping import VIEW, assignable_units
 
 
 class DateInput(forms.DateInput):
@@ -94,3 +95,59 @@ class AuditFilterForm(forms.Form):
     )
     since = forms.DateField(label=_("From"), required=False, widget=DateInput)
     until = forms.DateField(label=_("Until"), required=False, widget=DateInput)
+
+
+class PersonForm(forms.Form):
+    """A person and their role, as the office edits them. Passwords go through Django's validators."""
+
+    username = forms.RegexField(
+        label=_("Login name"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
+        help_text=_("Letters, digits and @ . + - _ only."),
+    )
+    last_name = forms.CharField(label=_("Family name"), max_length=150, required=False)
+    first_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
+    is_active = forms.BooleanField(label=_("May sign in"), required=False, initial=True)
+    password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters. Leave empty to keep the current password."),
+    )
+
+    def __init__(self, *args, user, person=None, **kwargs):
+        self.person = person
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = assignable_units(user).order_by("code")
+        if person is not None:
+            self.fields["username"].disabled = True
+        else:
+            self.fields["password"].required = True
+            self.fields["password"].help_text = _("At least 10 characters.")
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        clash = get_user_model().objects.filter(username__iexact=username)
+        if self.person is not None:
+            clash = clash.exclude(pk=self.person.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("This login name is already used."))
+        return username
+
+    def clean(self):
+        data = super().clean()
+        password = data.get("password")
+        if password:
+            candidate = self.person or get_user_model()(username=data.get("username", ""))
+            candidate.last_name = data.get("last_name", "")
+            candidate.first_name = data.get("first_name", "")
+            try:
+                password_validation.validate_password(password, candidate)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data

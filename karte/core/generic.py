@@ -104,6 +104,7 @@ class ObjectListView(ModelViewMixin, TemplateView):
             "page_obj": self.page_obj,
             "paginator": self.page_obj.paginator,
             "filter_form": self.filterset.form if self.filterset is not None else None,
+            "exportable": True,
             "add_url": self.optional_url("add") if self.may_add() else None,
             "import_url": reverse("core:import_new", kwargs={"kind": importer.kind})
             if importer is not None and importer.permitted()

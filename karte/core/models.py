@@ -82,12 +82,20 @@ class Membership(models.Model):
     unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("unit"))
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+    # In the audit trail with the unit's body; the people pages themselves are the office's alone.
+    scope_path = "unit"
+    scope_by_department = True
+
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:person_edit", kwargs={"pk": self.user_id})
 
 
 class ImportJob(models.Model):

@@ -59,3 +59,10 @@ def body_name(user) -> str:
 
 def recent_changes(user, limit: int = 8) -> list[audit.Entry]:
     return audit.audit_trail(user, audit.TrailFilter(), limit=limit)
+
+
+def people_for(user):
+    """Return the memberships of the people the office may manage: those of its own body."""
+    from karte.core.models import Membership
+
+    return Membership.objects.restrict(user, VIEW).select_related("user", "unit", "unit__department")

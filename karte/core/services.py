@@ -89,8 +89,43 @@ def refresh_descendants(unit: OrgUnit) -> None:
 
 
 @transaction.atomic
-def set_membership(user, *, role: str, unit: OrgUnit) -> Membership:
-    """Give `user` a role in `unit`, replacing any earlier one."""
-    membership, _ = Membership.objects.update_or_create(user=user, defaults={"role": role, "unit": unit})
+def set_membership(user, *, role: str, unit: OrgUnit, actor=None) -> Membership:
+    """Give `user` a role in `unit`, replacing any earlier one; `actor` is named in the history."""
+    membership = Membership.objects.filter(user=user).first() or Membership(user=user)
+    membership.role = role
+    membership.unit = unit
+    if actor is not None:
+        membership._history_user = actor
+    membership.save()
     user.__dict__.pop("_karte_scope", None)
     return membership
+
+
+@transaction.atomic
+def save_person(
+    person,
+    *,
+    username: str,
+    last_name: str,
+    first_name: str,
+    email: str,
+    is_active: bool,
+    role: str,
+    unit: OrgUnit,
+    password: str | None,
+    actor,
+):
+    """Create (person None) or update a person and their role; returns the user."""
+    from django.contrib.auth import get_user_model
+
+    if person is None:
+        person = get_user_model()(username=username)
+    person.last_name = last_name
+    person.first_name = first_name
+    person.email = email
+    person.is_active = is_active
+    if password:
+        person.set_password(password)
+    person.save()
+    set_membership(person, role=role, unit=unit, actor=actor)
+    return person

@@ -160,3 +160,19 @@ class OrgUnitTable(Table):
     ]
     default_order = "code"
     caption = _("Organisational units")
+
+
+class PersonTable(Table):
+    columns = [
+        Col("user.username", _("Login name"), order_by="user__username", link=True),
+        Col(
+            lambda m: f"{m.user.last_name} {m.user.first_name}".strip(), _("Name"), order_by="user__last_name"
+        ),
+        Col("get_role_display", _("Role"), order_by="role"),
+        Col("unit.department.name", _("Department"), order_by="unit__department__code"),
+        Col("unit.name", _("Unit"), order_by="unit__code"),
+        Col("user.is_active", _("May sign in")),
+        Col("user.last_login", _("Last sign-in"), order_by="user__last_login"),
+    ]
+    default_order = "user__username"
+    caption = _("People")

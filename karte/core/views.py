@@ -11,7 +11,7 @@ from karte.core import audit, selectors
 from karte.core.choices import ImportJobStatus
 from karte.core.exporting import write_csv, write_xlsx
 from karte.core.filters import OrgUnitFilterSet
-from karte.core.forms import AuditFilterForm, ImportUploadForm, OrgUnitForm
+from karte.core.forms import AuditFilterForm, ImportUploadForm, OrgUnitForm, PersonForm
 from karte.core.generic import (
     EXPORT_FORMATS,
     PER_PAGE,
@@ -25,8 +25,8 @@ from karte.core.importing import jobs
 from karte.core.importing.registry import all_importers, get_importer
 from karte.core.models import OrgUnit
 from karte.core.scoping import scope_for
-from karte.core.services import create_org_unit, update_org_unit
-from karte.core.tables import OrgUnitTable
+from karte.core.services import create_org_unit, save_person, update_org_unit
+from karte.core.tables import OrgUnitTable, PersonTable, bind
 
 
 class DashboardView(TemplateView):
@@ -95,6 +95,76 @@ class OrgUnitEditView(ObjectEditView):
         if not scope_for(request.user).is_office:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+
+# --- People -----------------------------------------------------------------------------------------
+class PersonListView(ScopeRequiredMixin, TemplateView):
+    scope_test = "is_office"
+    template_name = "core/object_list.html"
+
+    def get_context_data(self, **kwargs):
+        table = PersonTable(self.request.GET)
+        page = Paginator(table.order(selectors.people_for(self.request.user)), PER_PAGE).get_page(
+            self.request.GET.get("page")
+        )
+        return {
+            **super().get_context_data(**kwargs),
+            "title": _("People"),
+            "table": bind(table, page.object_list),
+            "page_obj": page,
+            "paginator": page.paginator,
+            "add_url": reverse("core:person_add"),
+            "breadcrumbs": [(_("People"), None)],
+        }
+
+
+class PersonEditView(ScopeRequiredMixin, TemplateView):
+    """The office adds a person or changes their role, unit, sign-in and password."""
+
+    scope_test = "is_office"
+    template_name = "core/object_edit.html"
+
+    def get_person(self):
+        if "pk" not in self.kwargs:
+            return None
+        return get_object_or_404(selectors.people_for(self.request.user), user_id=self.kwargs["pk"]).user
+
+    def initial(self, person) -> dict:
+        if person is None:
+            return {"is_active": True}
+        membership = person.membership
+        return {
+            "username": person.username,
+            "last_name": person.last_name,
+            "first_name": person.first_name,
+            "email": person.email,
+            "is_active": person.is_active,
+            "role": membership.role,
+            "unit": membership.unit_id,
+        }
+
+    def get(self, request, *args, **kwargs):
+        person = self.get_person()
+        form = PersonForm(user=request.user, person=person, initial=self.initial(person))
+        return self.render_to_response(self.context(form, person))
+
+    def post(self, request, *args, **kwargs):
+        person = self.get_person()
+        form = PersonForm(request.POST, user=request.user, person=person, initial=self.initial(person))
+        if not form.is_valid():
+            return self.render_to_response(self.context(form, person), status=400)
+        save_person(person, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return redirect("core:person_list")
+
+    def context(self, form, person):
+        title = person.username if person else _("Add a person")
+        return self.get_context_data(
+            form=form,
+            title=title,
+            cancel_url=reverse("core:person_list"),
+            breadcrumbs=[(_("People"), reverse("core:person_list")), (title, None)],
+        )
 
 
 # --- Imports ----------------------------------------------------------------------------------------
