@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/karte
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-test lint test-sqlite test-postgres browser-deps messages clean
+.PHONY: run test install install-test lint test-sqlite test-postgres system-deps browser-deps messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,13 +23,13 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 ## make run: install, migrate, load the demo prefecture, serve on http://127.0.0.1:8000 with a worker
-run: install
+run: install system-deps
 	$(BIN)/karte migrate --noinput
 	$(BIN)/karte load_demo
 	$(BIN)/karte serve
 
 ## make test: lint, the whole suite on SQLite (browser test included), then again on PostgreSQL
-test: install-test browser-deps lint test-sqlite test-postgres
+test: install-test system-deps browser-deps lint test-sqlite test-postgres
 
 lint: install-test
 	$(BIN)/ruff check karte tests benchmarks
@@ -47,6 +47,13 @@ test-postgres: install-test
 		DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser"; \
 	elif [ -n "$$CI" ]; then echo "PostgreSQL is not reachable at 127.0.0.1:5432" >&2; exit 1; \
 	else echo "warning: PostgreSQL is not reachable at 127.0.0.1:5432; the PostgreSQL pass was skipped" >&2; fi
+
+# Pango for WeasyPrint's PDF kartes and Debian's Japanese fonts, installed with apt when missing.
+system-deps:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null; \
+	fi
 
 # Debian's chromium (never a downloaded browser) and Japanese fonts for the browser test.
 browser-deps:

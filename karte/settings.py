@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "csp",
     "huey.contrib.djhuey",
     "karte.core",
+    "karte.systems",
 ]
 
 MIDDLEWARE = [
