@@ -6,12 +6,7 @@ class SystemsConfig(AppConfig):
     name = "karte.systems"
     label = "systems"
     verbose_name = _("System karte")
-    navigation = [
-        (_("Information systems"), "systems:system_list", None),
-        (_("Vendor lock-in"), "systems:lock_in", None),
-        (_("Renewals"), "systems:renewals", None),
-        (_("Vendors"), "systems:vendor_list", None),
-    ]
+    navigation = []
 
     def ready(self) -> None:
         from karte.systems import importers  # noqa: F401  registers the systems importer

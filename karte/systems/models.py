@@ -209,3 +209,6 @@ class MaintenanceRun(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["fy_from", "fy_to"])]
+
+    def __str__(self) -> str:
+        return f"{self.system_id}: {self.vendor_id} {self.fy_from}–{self.fy_to or ''}"
