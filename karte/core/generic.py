@@ -27,6 +27,19 @@ from karte.core.tables import bind
 
 PER_PAGE = 50
 EXPORT_FORMATS = {"xlsx", "csv"}
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def sheet_response(headers, rows, fmt: str, name: str, *, sheet_title: str = "data") -> HttpResponse:
+    """Return a download of rows as .xlsx or .csv (UTF-8 with BOM), formula-safe either way."""
+    if fmt == "xlsx":
+        response = HttpResponse(
+            write_xlsx(headers, rows, sheet_title=sheet_title[:31]), content_type=XLSX_MIME
+        )
+    else:
+        response = HttpResponse(write_csv(headers, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
 
 
 class ScopeRequiredMixin:
@@ -128,15 +141,7 @@ class ObjectListView(ModelViewMixin, TemplateView):
             headers = [str(c.label) for c in self.table.columns]
             rows = ([cell.text for cell in row] for row in self.table.rows(queryset.iterator()))
         name = importer.export_filename if importer is not None else self.model._meta.model_name
-        if fmt == "xlsx":
-            content = write_xlsx(headers, rows, sheet_title=str(self.model._meta.verbose_name_plural)[:31])
-            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        else:
-            content = write_csv(headers, rows)
-            mime = "text/csv; charset=utf-8"
-        response = HttpResponse(content, content_type=mime)
-        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-        return response
+        return sheet_response(headers, rows, fmt, name, sheet_title=str(self.model._meta.verbose_name_plural))
 
 
 class ObjectDetailView(ModelViewMixin, TemplateView):

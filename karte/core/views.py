@@ -9,7 +9,6 @@ from django.views.generic import TemplateView
 
 from karte.core import audit, selectors
 from karte.core.choices import ImportJobStatus
-from karte.core.exporting import write_csv, write_xlsx
 from karte.core.filters import OrgUnitFilterSet
 from karte.core.forms import AuditFilterForm, ImportUploadForm, OrgUnitForm, PersonForm
 from karte.core.generic import (
@@ -20,6 +19,7 @@ from karte.core.generic import (
     ObjectHistoryView,
     ObjectListView,
     ScopeRequiredMixin,
+    sheet_response,
 )
 from karte.core.importing import jobs
 from karte.core.importing.registry import all_importers, get_importer
@@ -283,9 +283,7 @@ class ImportErrorsView(ImportJobMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         job = self.get_job()
         rows = ([e["row"], e["column"], e["message"]] for e in job.preview.get("errors", []))
-        response = HttpResponse(write_csv([_("Row"), _("Column"), _("Error")], rows), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-        return response
+        return sheet_response([_("Row"), _("Column"), _("Error")], rows, "csv", f"import-{job.pk}-errors")
 
 
 # --- Audit trail ------------------------------------------------------------------------------------
@@ -326,15 +324,7 @@ class AuditTrailView(ScopeRequiredMixin, TemplateView):
             ]
             for e in entries
         )
-        if fmt == "xlsx":
-            content = write_xlsx(headers, rows, sheet_title="audit")
-            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        else:
-            content = write_csv(headers, rows)
-            mime = "text/csv; charset=utf-8"
-        response = HttpResponse(content, content_type=mime)
-        response["Content-Disposition"] = f'attachment; filename="audit-trail.{fmt}"'
-        return response
+        return sheet_response(headers, rows, fmt, "audit-trail", sheet_title="audit")
 
 
 def csrf_failure(request, reason=""):
