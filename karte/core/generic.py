@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models.deletion import ProtectedError
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views import View
@@ -149,8 +149,6 @@ class ObjectDetailView(ModelViewMixin, TemplateView):
     tab = "detail"
 
     def get(self, request, *args, **kwargs):
-        from django.shortcuts import get_object_or_404
-
         self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
         return super().get(request, *args, **kwargs)
 
@@ -196,8 +194,6 @@ class ObjectEditView(ModelViewMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_object(self):
-        from django.shortcuts import get_object_or_404
-
         pk = self.kwargs.get("pk")
         return get_object_or_404(self.get_queryset(), pk=pk) if pk is not None else None
 
@@ -249,8 +245,6 @@ class ObjectDeleteView(ModelViewMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_object(self):
-        from django.shortcuts import get_object_or_404
-
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
     def get(self, request, *args, **kwargs):
