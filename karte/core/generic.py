@@ -16,7 +16,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views import View
 from django.views.generic import TemplateView
 
 from karte.core import audit
@@ -276,7 +275,3 @@ class ObjectDeleteView(ModelViewMixin, TemplateView):
                 (_("Delete"), None),
             ],
         }
-
-
-class ScopedView(ScopeRequiredMixin, View):
-    pass
