@@ -33,7 +33,7 @@ def _xlsx_cell(ws: WriteOnlyWorksheet, v: object, font: Font | None = None) -> W
     """Return a write-only cell for v: formula-safe text cells, dates with a date format."""
     if isinstance(v, str):
         # openpyxl raises on control characters Excel cannot store.
-        cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", safe_cell(v)))
+        cell = WriteOnlyCell(ws, value=safe_cell(ILLEGAL_CHARACTERS_RE.sub("", v)))
         cell.data_type = "s"
     else:
         cell = WriteOnlyCell(ws, value=v)

@@ -137,3 +137,14 @@ def test_100k_rows_from_a_generator(writer, tmp_path):
     rows = read_table(path, max_bytes=50 * 1024 * 1024)
 
     assert sum(1 for _ in rows) == 100_001
+
+
+def test_a_formula_hidden_behind_a_control_character_is_still_made_safe():
+    import io
+
+    import openpyxl
+
+    from karte.core.exporting import write_xlsx
+
+    book = openpyxl.load_workbook(io.BytesIO(write_xlsx(["名称"], [["\x01=1+1"]])))
+    assert book.active.cell(row=2, column=1).value == "'=1+1"
