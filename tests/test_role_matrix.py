@@ -24,6 +24,9 @@ from karte.core.generic import (
 from karte.core.importing.jobs import start_import
 from karte.core.models import OrgUnit
 from karte.core.tests.factories import World
+from karte.systems import services as system_services
+from karte.systems.models import Contract, Cost, System
+from karte.systems.models import Vendor as SystemVendor
 from tests.ledger.models import Ledger
 
 ROLES = [
@@ -45,8 +48,10 @@ AUDIT_READERS = {"office_a", "auditor_a", "office_b", "superuser"}
 
 # --- the oracle ------------------------------------------------------------------------------------
 def owner_unit(record) -> OrgUnit:
-    path = type(record).scope_path
-    return record if not path else getattr(record, path)
+    owner = record
+    for part in filter(None, type(record).scope_path.split("__")):
+        owner = getattr(owner, part)
+    return owner
 
 
 def home(world: World, role: str):
@@ -99,11 +104,54 @@ def orgunit_samples(world):
     return [world.section_a1, world.dept_a2, world.section_b1, world.body_b]
 
 
-SAMPLES = {OrgUnit: orgunit_samples, Ledger: ledger_samples}
+def system_samples(world):
+    return [
+        System.objects.create(unit=world.section_a1, code="S-A1", name="KARTE-SYSTEM-A1"),
+        System.objects.create(unit=world.section_a2, code="S-A2", name="KARTE-SYSTEM-A2"),
+        System.objects.create(unit=world.section_b1, code="S-B1", name="KARTE-SYSTEM-B1"),
+    ]
+
+
+def contract_samples(world):
+    contracts = []
+    for unit, tag in ((world.section_a1, "A1"), (world.section_a2, "A2"), (world.section_b1, "B1")):
+        system = System.objects.create(unit=unit, code=f"C-{tag}", name=f"CONTRACTED-{tag}")
+        vendor = system_services.find_or_create_vendor(system.body_id, f"CONTRACT-VENDOR-{tag}")
+        contract = Contract(
+            system=system, vendor=vendor, kind="maintenance", fy_from=2012, amount_thousand_yen=1
+        )
+        contracts.append(system_services.save_contract(contract))
+    return contracts
+
+
+def cost_samples(world):
+    costs = []
+    for unit, tag in ((world.section_a1, "A1"), (world.section_a2, "A2"), (world.section_b1, "B1")):
+        system = System.objects.create(unit=unit, code=f"K-{tag}", name=f"COSTED-{tag}")
+        costs.append(Cost.objects.create(system=system, fiscal_year=2024, budget_thousand_yen=1))
+    return costs
+
+
+def vendor_samples(world):
+    return [
+        system_services.find_or_create_vendor(world.body_a.pk, "KARTE-VENDOR-A"),
+        system_services.find_or_create_vendor(world.body_b.pk, "KARTE-VENDOR-B"),
+    ]
+
+
+SAMPLES = {
+    OrgUnit: orgunit_samples,
+    Ledger: ledger_samples,
+    System: system_samples,
+    Contract: contract_samples,
+    Cost: cost_samples,
+    SystemVendor: vendor_samples,
+}
 
 
 def marker(record) -> str:
-    return str(record)
+    # A system's str() is "code name", two cells in every table and sheet; its name alone is distinctive.
+    return record.name if isinstance(record, System) else str(record)
 
 
 # --- walking the URLs ------------------------------------------------------------------------------
@@ -149,6 +197,15 @@ SPECIAL_PAGES = {
     "core:person_list": "office",
     "core:person_add": "office",
     "core:person_edit": "person",
+    "systems:lock_in": "members",
+    "systems:renewals": "members",
+    "systems:platform": "members",
+    "systems:portfolio": "members",
+    "systems:settings": "office",
+    "systems:system_karte_xlsx": "karte-export",
+    "systems:system_karte_pdf": "karte-export",
+    "systems:kartes_xlsx": "members",
+    "systems:kartes_pdf": "members",
 }
 
 
@@ -292,7 +349,7 @@ def office_job(world, tmp_path):
     return start_import("ledger", SimpleUploadedFile("ledger.csv", content), world.users["office_a"])
 
 
-def expected_special(kind: str, role: str, name: str, kwargs: dict) -> set[int]:
+def expected_special(kind: str, role: str, name: str, kwargs: dict, world=None, record=None) -> set[int]:
     if kind == "public":
         return {200}
     if kind == "redirect":
@@ -319,6 +376,12 @@ def expected_special(kind: str, role: str, name: str, kwargs: dict) -> set[int]:
         return {200} if role in ("office_a", "superuser") else {404}
     if kind == "audit":
         return {200} if role in AUDIT_READERS else {403}
+    if kind == "members":
+        return {200} if role in MEMBERS else {403}
+    if kind == "karte-export":
+        if role not in MEMBERS:
+            return {403}
+        return {200} if may_view(world, role, record) else {404}
     raise AssertionError(kind)
 
 
@@ -334,12 +397,16 @@ def test_special_pages_follow_the_roles(client, world, samples, office_job, role
             variants = [{"kind": "organisation"}, {"kind": "ledger"}]
         elif kind == "person":
             variants = [{"pk": world.users["editor_a1"].pk}]
+        elif kind == "karte-export":
+            variants = [{"pk": system.pk} for system in samples[System]]
         elif "pk" in pattern.pattern.converters:
             variants = [{"pk": office_job.pk}]
         for kwargs in variants:
             url = reverse(name, kwargs=kwargs or None)
             response = client.post(url) if name.endswith("apply") else client.get(url)
-            assert response.status_code in expected_special(kind, role, name, kwargs), (name, kwargs, role)
+            record = System.objects.filter(pk=kwargs["pk"]).first() if kind == "karte-export" else None
+            expected = expected_special(kind, role, name, kwargs, world=world, record=record)
+            assert response.status_code in expected, (name, kwargs, role)
 
 
 @pytest.mark.parametrize("role", sorted(AUDIT_READERS))

@@ -16,6 +16,12 @@ from karte.core.services import set_membership
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 DEMO_PASSWORD = "karte-demo"  # noqa: S105  the demo's published password, printed by `make run`
+# (importer kind, sample sheet, importer options), in the order they load: the organisation first.
+DEMO_SHEETS = [
+    ("organisation", "organisation.xlsx", {}),
+    # The sheet's note says its costs are the 令和4年度 budget.
+    ("systems", "systems_karte_R4.xlsx", {"fiscal_year": 2022}),
+]
 
 
 @dataclass(frozen=True)
@@ -41,9 +47,10 @@ def demo_loaded() -> bool:
 
 @transaction.atomic
 def load_demo() -> list[DemoUser]:
-    """Load the organisation sample and the demo people; return the people created."""
-    importer = get_importer("organisation")(None)
-    apply_plan(importer, build_plan(importer, DEMO_DIR / "organisation.xlsx"))
+    """Load the sample sheets and the demo people; return the people created."""
+    for kind, filename, options in DEMO_SHEETS:
+        importer = get_importer(kind)(None, **options)
+        apply_plan(importer, build_plan(importer, DEMO_DIR / filename))
     users = get_user_model()
     for person in DEMO_USERS:
         user = users.objects.create_user(person.username, password=DEMO_PASSWORD, last_name=person.last_name)

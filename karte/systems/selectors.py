@@ -109,8 +109,15 @@ def costs_by_fy(systems) -> list[dict]:
 
 
 def portfolio_figures(user, fiscal_year: int, threshold: int) -> dict:
-    """Return the figures the portfolio page and `karte report systems` show for `fiscal_year`."""
-    systems = System.objects.restrict(user, VIEW)
+    """Return the figures the portfolio page shows for `fiscal_year`, over the systems the user sees."""
+    return portfolio_figures_for(System.objects.restrict(user, VIEW), fiscal_year, threshold)
+
+
+def portfolio_figures_for(systems, fiscal_year: int, threshold: int) -> dict:
+    """Return the portfolio figures of `systems` for `fiscal_year`; `karte report systems` prints them.
+
+    `locked_in` counts the systems one vendor has maintained for `threshold` completed years or more.
+    """
     per_department: dict[str, int] = defaultdict(int)
     for row in by_department(systems, fiscal_year):
         per_department[row["department"] or ""] += row["systems"]

@@ -1,0 +1,522 @@
+"""Pages of the system karte: the list, one karte per system, contracts and costs, vendors, and the
+portfolio views (lock-in, renewals, the common platform, figures by department and fiscal year)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, Min, Q
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from karte.core.fiscal import format_fiscal_year
+from karte.core.generic import (
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectHistoryView,
+    ObjectListView,
+    ScopeRequiredMixin,
+)
+from karte.core.scoping import CHANGE, VIEW, scope_for
+from karte.core.tables import bind
+from karte.systems import selectors, services
+from karte.systems.choices import Hosting
+from karte.systems.filters import SystemFilterSet, VendorFilterSet, current_fiscal_year, settings_for
+from karte.systems.forms import ContractForm, CostForm, FiscalYearForm, PortfolioSettingsForm, SystemForm
+from karte.systems.models import Contract, Cost, System, Vendor
+from karte.systems.tables import (
+    CommonPlatformTable,
+    ContractTable,
+    CostTable,
+    DepartmentTable,
+    FiscalYearCostTable,
+    LockInTable,
+    RenewalTable,
+    SystemTable,
+    VendorContractTable,
+    VendorTable,
+    VendorYearTable,
+    attach_lock_in,
+    lock_in_years,
+)
+
+RENEWAL_YEARS_AHEAD = 5
+
+
+def bar_chart(categories: list[str], series: list[tuple[str, list]], *, horizontal: bool = False) -> dict:
+    """Return an ECharts option for bars of one or more series over `categories`."""
+    category_axis = {"type": "category", "data": categories}
+    value_axis = {"type": "value", "minInterval": 1}
+    if horizontal:
+        category_axis["inverse"] = True
+    option = {
+        "tooltip": {"trigger": "axis"},
+        "grid": {"left": 140 if horizontal else 64, "right": 24, "top": 40, "bottom": 32},
+        "xAxis": value_axis if horizontal else category_axis,
+        "yAxis": category_axis if horizontal else value_axis,
+        "series": [{"type": "bar", "name": name, "data": data} for name, data in series],
+    }
+    if len(series) > 1:
+        option["legend"] = {"data": [name for name, _data in series], "top": 0}
+    return option
+
+
+def budget_settlement_chart(rows: list[dict], label_key: str) -> dict:
+    """Bars of budget against settlement (thousand yen) for rows with `budget` and `settlement`."""
+    return bar_chart(
+        [row[label_key] for row in rows],
+        [
+            (_("Budget (thousand yen)"), [row["budget"] for row in rows]),
+            (_("Settlement (thousand yen)"), [row["settlement"] for row in rows]),
+        ],
+    )
+
+
+class FiscalYearMixin:
+    """Pages read at the fiscal year of ?fy= (2022, R4, 令和4年度), this fiscal year by default."""
+
+    def fiscal_year(self) -> int:
+        form = FiscalYearForm(self.request.GET)
+        if form.is_valid() and form.cleaned_data["fy"]:
+            return form.cleaned_data["fy"]
+        return current_fiscal_year()
+
+    def fiscal_year_form(self, fiscal_year: int) -> FiscalYearForm:
+        return FiscalYearForm(initial={"fy": fiscal_year})
+
+
+def systems_breadcrumb() -> tuple[str, str]:
+    return (str(System._meta.verbose_name_plural), reverse("systems:system_list"))
+
+
+# --- Systems ----------------------------------------------------------------------------------------
+class SystemListView(ObjectListView):
+    model = System
+    table_class = SystemTable
+    filterset_class = SystemFilterSet
+    importer_kind = "systems"
+    related = ("unit", "unit__department")
+    template_name = "systems/system_list.html"
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "fiscal_year": self.table.fiscal_year,
+            "is_office": scope_for(self.request.user).is_office,
+        }
+
+
+class SystemDetailView(ObjectDetailView):
+    """The karte: everything the office knows about one system, on one page."""
+
+    model = System
+    template_name = "systems/system_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("unit", "unit__department", "working_group")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        system, user = self.object, self.request.user
+        fiscal_year = current_fiscal_year()
+        settings = services.portfolio_settings(system.body_id)
+        lock = selectors.lock_in_at(System.objects.filter(pk=system.pk), fiscal_year).get(system.pk)
+        sole, total = selectors.sole_source_shares([system.pk]).get(system.pk, (0, 0))
+        may_change = context["edit_url"] is not None
+        contracts = (
+            Contract.objects.restrict(user, VIEW)
+            .filter(system=system)
+            .select_related("vendor")
+            .order_by("fy_from", "kind", "pk")
+        )
+        costs = list(Cost.objects.restrict(user, VIEW).filter(system=system).order_by("fiscal_year"))
+        cost_rows = [
+            {
+                "year": format_fiscal_year(c.fiscal_year),
+                "budget": c.budget_thousand_yen,
+                "settlement": c.settlement_thousand_yen,
+            }
+            for c in costs
+        ]
+        context.update(
+            fiscal_year=fiscal_year,
+            lock_in=lock,
+            lock_in_threshold=settings.lock_in_threshold_years,
+            locked_in=lock is not None and lock.years >= settings.lock_in_threshold_years,
+            sole_source=sole,
+            contract_total=total,
+            sole_source_percent=round(100 * sole / total) if total else None,
+            on_common_platform=system.hosting == Hosting.COMMON_PLATFORM,
+            common_platform_end=settings.common_platform_end,
+            contract_table=bind(ContractTable(self.request.GET, editable=may_change), contracts),
+            cost_table=bind(CostTable(self.request.GET, editable=may_change), costs),
+            cost_chart=budget_settlement_chart(cost_rows, "year") if costs else None,
+            may_change=may_change,
+            contract_add_url=f"{reverse('systems:contract_add')}?system={system.pk}" if may_change else None,
+            cost_add_url=f"{reverse('systems:cost_add')}?system={system.pk}" if may_change else None,
+            karte_xlsx_url=reverse("systems:system_karte_xlsx", kwargs={"pk": system.pk}),
+            karte_pdf_url=reverse("systems:system_karte_pdf", kwargs={"pk": system.pk}),
+        )
+        return context
+
+
+class SystemHistoryView(ObjectHistoryView):
+    model = System
+
+
+class SystemEditView(ObjectEditView):
+    model = System
+    form_class = SystemForm
+
+
+class SystemDeleteView(ObjectDeleteView):
+    model = System
+
+
+# --- Contracts and costs: read and changed from their system's karte --------------------------------
+class SystemChildMixin:
+    """Breadcrumbs, 'cancel' and the page after saving lead back to the system's karte."""
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("system")
+
+    def model_url(self, suffix: str, **kwargs) -> str:
+        if suffix == "list":
+            return reverse("systems:system_list")
+        return super().model_url(suffix, **kwargs)
+
+    def parent_system(self) -> System | None:
+        record = getattr(self, "object", None)
+        return record.system if record is not None else None
+
+    def base_breadcrumbs(self) -> list[tuple[str, str | None]]:
+        crumbs = [systems_breadcrumb()]
+        system = self.parent_system()
+        if system is not None:
+            crumbs.append((str(system), system.get_absolute_url()))
+        return crumbs
+
+
+class SystemChildEditView(SystemChildMixin, ObjectEditView):
+    """Adds take the system from ?system= (preselected; the form offers only systems the user may change)."""
+
+    def requested_system(self) -> System | None:
+        pk = self.request.GET.get("system", "")
+        if not pk.isdigit():
+            return None
+        return System.objects.restrict(self.request.user, CHANGE).filter(pk=pk).first()
+
+    def parent_system(self) -> System | None:
+        if getattr(self, "object", None) is not None:
+            return self.object.system
+        if not hasattr(self, "_requested"):
+            self._requested = self.requested_system()
+        return self._requested
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        system = self.parent_system()
+        initial = {"system": system.pk} if self.object is None and system is not None else {}
+        form = self.form_class(instance=self.object, user=request.user, initial=initial)
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 302:
+            return redirect(self.saved.system.get_absolute_url())
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        system = self.parent_system()
+        if system is not None:
+            context["cancel_url"] = system.get_absolute_url()
+        return context
+
+
+class SystemChildDeleteView(SystemChildMixin, ObjectDeleteView):
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        system = self.object.system
+        with transaction.atomic():
+            self.remove(self.object)
+        messages.success(request, _("Deleted."))
+        return redirect(system.get_absolute_url())
+
+    def remove(self, record) -> None:
+        record.delete()
+
+
+class ContractDetailView(SystemChildMixin, ObjectDetailView):
+    model = Contract
+    template_name = "systems/contract_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("vendor")
+
+
+class ContractHistoryView(SystemChildMixin, ObjectHistoryView):
+    model = Contract
+
+
+class ContractEditView(SystemChildEditView):
+    model = Contract
+    form_class = ContractForm
+
+    def save(self, form):
+        contract = form.save(commit=False)
+        user = self.request.user
+        contract.vendor = services.find_or_create_vendor(
+            contract.system.body_id, form.cleaned_data["vendor_name"], user=user
+        )
+        self.saved = services.save_contract(contract, user=user)
+        return self.saved
+
+
+class ContractDeleteView(SystemChildDeleteView):
+    model = Contract
+
+    def remove(self, record) -> None:
+        # Through the service, so that the system's maintenance runs (and its lock-in) stay right.
+        services.delete_contract(record, user=self.request.user)
+
+
+class CostDetailView(SystemChildMixin, ObjectDetailView):
+    model = Cost
+    template_name = "systems/cost_detail.html"
+
+
+class CostHistoryView(SystemChildMixin, ObjectHistoryView):
+    model = Cost
+
+
+class CostEditView(SystemChildEditView):
+    model = Cost
+    form_class = CostForm
+
+    def save(self, form):
+        self.saved = form.save()
+        return self.saved
+
+
+class CostDeleteView(SystemChildDeleteView):
+    model = Cost
+
+
+# --- Vendors ----------------------------------------------------------------------------------------
+class VendorListView(ObjectListView):
+    model = Vendor
+    table_class = VendorTable
+    filterset_class = VendorFilterSet
+
+    def get_queryset(self):
+        # Counts of what the user may see: a department's editor does not learn of others' systems.
+        visible = Q(contracts__in=Contract.objects.restrict(self.request.user, VIEW))
+        return (
+            super()
+            .get_queryset()
+            .annotate(
+                system_count=Count("contracts__system", filter=visible, distinct=True),
+                contract_count=Count("contracts", filter=visible, distinct=True),
+                first_fy=Min("contracts__fy_from", filter=visible),
+            )
+        )
+
+
+class VendorDetailView(ObjectDetailView):
+    """Every system and fiscal year of one company, as far as the user may see."""
+
+    model = Vendor
+    template_name = "systems/vendor_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        contracts = list(
+            Contract.objects.restrict(self.request.user, VIEW)
+            .filter(vendor=self.object)
+            .select_related("system")
+            .order_by("system__code", "fy_from", "pk")
+        )
+        year_table = VendorYearTable(self.request.GET, contracts=contracts, until=current_fiscal_year())
+        context.update(
+            year_table=bind(year_table, year_table.grid),
+            contract_table=bind(VendorContractTable(self.request.GET), contracts),
+            system_count=len(year_table.grid),
+        )
+        return context
+
+
+class VendorHistoryView(ObjectHistoryView):
+    model = Vendor
+
+
+# --- Portfolio views --------------------------------------------------------------------------------
+class PortfolioPage(ScopeRequiredMixin, TemplateView):
+    """A page about the user's whole portfolio (every member may read what they may see of it)."""
+
+    title = ""
+
+    def page_context(self, **extra) -> dict:
+        return {
+            "title": self.title,
+            "breadcrumbs": [systems_breadcrumb(), (self.title, None)],
+            "is_office": scope_for(self.request.user).is_office,
+            **extra,
+        }
+
+
+class LockInView(FiscalYearMixin, PortfolioPage):
+    """Systems one vendor has maintained for the threshold years or more at a fiscal year, longest first."""
+
+    template_name = "systems/lock_in.html"
+
+    def get_context_data(self, **kwargs):
+        self.title = _("Vendor lock-in")
+        user = self.request.user
+        fiscal_year = self.fiscal_year()
+        threshold = settings_for(user).lock_in_threshold_years
+        systems = selectors.systems_for(user)
+        held = attach_lock_in(
+            list(systems.filter(pk__in=selectors.locked_in_ids(systems, fiscal_year, threshold))), fiscal_year
+        )
+        shares = selectors.sole_source_shares([s.pk for s in held])
+        for system in held:
+            system.sole_share = shares.get(system.pk, (0, 0))
+        held.sort(key=lambda s: (-(lock_in_years(s) or 0), s.code))
+        return {
+            **super().get_context_data(**kwargs),
+            **self.page_context(
+                fiscal_year=fiscal_year,
+                threshold=threshold,
+                count=len(held),
+                table=bind(LockInTable(self.request.GET), held),
+                form=self.fiscal_year_form(fiscal_year),
+            ),
+        }
+
+
+class RenewalsView(PortfolioPage):
+    """The systems renewing in each of this and the next five fiscal years."""
+
+    template_name = "systems/renewals.html"
+
+    def get_context_data(self, **kwargs):
+        self.title = _("Renewal timeline")
+        first = current_fiscal_year()
+        timeline = selectors.renewal_timeline(
+            selectors.systems_for(self.request.user), first, first + RENEWAL_YEARS_AHEAD
+        )
+        attach_lock_in([s for systems in timeline.values() for s in systems], first)
+        years = [
+            {
+                "fiscal_year": fy,
+                "label": format_fiscal_year(fy),
+                "count": len(systems),
+                "table": bind(RenewalTable(self.request.GET), systems),
+            }
+            for fy, systems in timeline.items()
+        ]
+        chart = bar_chart([y["label"] for y in years], [(_("Systems"), [y["count"] for y in years])])
+        return {
+            **super().get_context_data(**kwargs),
+            **self.page_context(years=years, chart_option=chart),
+        }
+
+
+class CommonPlatformView(PortfolioPage):
+    """The systems on the common platform, where each must move before the platform's term ends."""
+
+    template_name = "systems/common_platform.html"
+
+    def get_context_data(self, **kwargs):
+        self.title = _("Common platform")
+        user = self.request.user
+        systems = list(selectors.common_platform_systems(selectors.systems_for(user)))
+        end = settings_for(user).common_platform_end
+        undecided = [s for s in systems if not s.migration_destination]
+        return {
+            **super().get_context_data(**kwargs),
+            **self.page_context(
+                platform_end=end,
+                days_left=(end - timezone.localdate()).days,
+                count=len(systems),
+                undecided=undecided,
+                table=bind(CommonPlatformTable(self.request.GET), systems),
+            ),
+        }
+
+
+class PortfolioView(FiscalYearMixin, PortfolioPage):
+    """Counts and costs by department and by fiscal year."""
+
+    template_name = "systems/portfolio.html"
+
+    def get_context_data(self, **kwargs):
+        self.title = _("Portfolio")
+        user = self.request.user
+        fiscal_year = self.fiscal_year()
+        threshold = settings_for(user).lock_in_threshold_years
+        systems = selectors.systems_for(user)
+        departments = selectors.by_department(systems, fiscal_year)
+        for row in departments:
+            row["department"] = row["department"] or _("No department")
+        years = selectors.costs_by_fy(systems)
+        for row in years:
+            row["label"] = format_fiscal_year(row["fiscal_year"])
+        systems_chart = bar_chart(
+            [r["department"] for r in departments],
+            [(_("Systems"), [r["systems"] for r in departments])],
+            horizontal=True,
+        )
+        return {
+            **super().get_context_data(**kwargs),
+            **self.page_context(
+                fiscal_year=fiscal_year,
+                form=self.fiscal_year_form(fiscal_year),
+                figures=selectors.portfolio_figures(user, fiscal_year, threshold),
+                department_table=bind(DepartmentTable(self.request.GET), departments),
+                year_table=bind(FiscalYearCostTable(self.request.GET), years),
+                systems_chart=systems_chart,
+                department_cost_chart=budget_settlement_chart(departments, "department"),
+                year_cost_chart=budget_settlement_chart(years, "label"),
+            ),
+        }
+
+
+class SettingsView(ScopeRequiredMixin, TemplateView):
+    """The office's portfolio settings: the lock-in threshold and the common platform's end of term."""
+
+    scope_test = "is_office"
+    template_name = "core/object_edit.html"
+
+    def get_settings(self):
+        settings = settings_for(self.request.user)
+        if settings.pk is None:
+            raise Http404
+        return settings
+
+    def get(self, request, *args, **kwargs):
+        form = PortfolioSettingsForm(instance=self.get_settings())
+        return self.render_to_response(self.context(form))
+
+    def post(self, request, *args, **kwargs):
+        form = PortfolioSettingsForm(request.POST, instance=self.get_settings())
+        if not form.is_valid():
+            return self.render_to_response(self.context(form), status=400)
+        form.save()
+        messages.success(request, _("Saved."))
+        return redirect("systems:settings")
+
+    def context(self, form) -> dict:
+        title = _("Portfolio settings")
+        return self.get_context_data(
+            form=form,
+            title=title,
+            cancel_url=reverse("systems:system_list"),
+            breadcrumbs=[systems_breadcrumb(), (title, None)],
+        )
