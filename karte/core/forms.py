@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from karte.core.choices import OrgUnitKind, Role
+from karte.core.fiscal import FiscalParseError, parse_fiscal_year
 from karte.core.models import OrgUnit
 from karte.core.scoping import VIEW, assignable_units
 
@@ -66,6 +67,31 @@ class ImportUploadForm(forms.Form):
         help_text=_("An Excel workbook (.xlsx) or a CSV file (UTF-8 or Shift_JIS)."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xlsm,.xls,.csv,.txt"}),
     )
+
+    fiscal_year = forms.CharField(
+        label=_("Fiscal year of the figures"),
+        required=False,
+        max_length=20,
+        help_text=_(
+            "The fiscal year the sheet's yearly amounts belong to, e.g. 令和4年度. Empty: this year."
+        ),
+    )
+
+    def __init__(self, *args, importer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if importer is None or "fiscal_year" not in importer.options:
+            del self.fields["fiscal_year"]
+
+    def clean_fiscal_year(self):
+        try:
+            return parse_fiscal_year(self.cleaned_data["fiscal_year"])
+        except FiscalParseError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def importer_options(self) -> dict:
+        """Return the importer options the user chose, leaving out the ones left empty."""
+        value = self.cleaned_data.get("fiscal_year")
+        return {"fiscal_year": value} if value else {}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -114,6 +114,8 @@ class ImportJob(models.Model):
     rows_done = models.PositiveIntegerField(default=0)
     # The preview: counts, the first changes and every row error; see importing.base.Preview.as_dict.
     preview = models.JSONField(default=dict, blank=True)
+    # The importer's options chosen on upload (Importer.options), e.g. {"fiscal_year": 2022}.
+    options = models.JSONField(default=dict, blank=True)
     message = models.TextField(blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
 

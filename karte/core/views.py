@@ -202,14 +202,16 @@ class ImportNewView(ScopeRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.check_permitted()
-        return self.render_to_response(self.get_context_data(form=ImportUploadForm()))
+        return self.render_to_response(self.get_context_data(form=ImportUploadForm(importer=self.importer)))
 
     def post(self, request, *args, **kwargs):
         self.check_permitted()
-        form = ImportUploadForm(request.POST, request.FILES)
+        form = ImportUploadForm(request.POST, request.FILES, importer=self.importer)
         if form.is_valid():
             try:
-                job = jobs.start_import(self.importer.kind, form.cleaned_data["file"], request.user)
+                job = jobs.start_import(
+                    self.importer.kind, form.cleaned_data["file"], request.user, form.importer_options()
+                )
             except jobs.ImportRefused as exc:
                 form.add_error("file", str(exc))
             else:

@@ -70,6 +70,8 @@ class StandardBusiness(models.TextChoices):
     FAMILY_REGISTER = "family_register", _("Family register")
     FAMILY_REGISTER_ANNEX = "family_register_annex", _("Family register annex")
     SEAL_REGISTRATION = "seal_registration", _("Seal registration")
+    # Sheets often mark a target with ○ without naming the business.
+    UNSPECIFIED = "unspecified", _("Target (business not given)")
 
 
 SHEET_NAMES: dict[type[models.TextChoices], dict[str, str]] = {
@@ -126,6 +128,7 @@ SHEET_NAMES: dict[type[models.TextChoices], dict[str, str]] = {
         "family_register": "戸籍",
         "family_register_annex": "戸籍附票",
         "seal_registration": "印鑑登録",
+        "unspecified": "対象（業務未記入）",
     },
 }
 

@@ -95,11 +95,7 @@ def _choice(enum, v: object, aliases: dict[str, str] | None = None) -> str | Non
 
 
 def _standardisation(v: object) -> str | None:
-    """Return the business the cell names, "" for ×, None when blank.
-
-    Sheets often only mark a target with ○ without naming the business; the karte records the business,
-    so ○ leaves it as it is (None) rather than guessing.
-    """
+    """Return the business the cell names, UNSPECIFIED for ○, "" for ×, None when blank."""
     try:
         return _choice(StandardBusiness, v)
     except ValueError as not_a_business:
@@ -107,7 +103,7 @@ def _standardisation(v: object) -> str | None:
             mark = to_bool(v)
         except ValueError:
             raise not_a_business from None
-        return None if mark else ""
+        return StandardBusiness.UNSPECIFIED if mark else ""
 
 
 @dataclass
@@ -175,6 +171,8 @@ class SystemsImporter(Importer):
         Column("optimisation", "最適化の方向性", ("最適化方針",), parse=partial(_choice, Optimisation)),
         Column("migration_destination", "移行先", ("移行先環境",)),
     ]
+
+    options = ("fiscal_year",)
 
     def __init__(self, user, fiscal_year: int | None = None):
         super().__init__(user)
@@ -284,6 +282,12 @@ class SystemsImporter(Importer):
 
     def changes(self, record: Record, instance: System) -> dict[str, tuple[Any, Any]]:
         changed: dict[str, tuple[Any, Any]] = {}
+        # A bare ○ confirms a target whose business the karte already names: keep the business.
+        if (
+            record.fields.get("standard_business") == StandardBusiness.UNSPECIFIED
+            and instance.standard_business
+        ):
+            record.fields["standard_business"] = instance.standard_business
         for name in SYSTEM_FIELDS:
             if name in record.fields and getattr(instance, name) != record.fields[name]:
                 changed[name] = (

@@ -30,15 +30,21 @@ class ImportRefused(Exception):
     """The upload cannot start: str() is the Japanese message for the user."""
 
 
-def start_import(kind: str, upload: UploadedFile, user) -> ImportJob:
+def start_import(kind: str, upload: UploadedFile, user, options: dict | None = None) -> ImportJob:
     """Store an upload as a job and preview it; large files are previewed by a worker."""
-    importer = get_importer(kind)(user)
+    options = options or {}
+    importer = get_importer(kind)(user, **options)
     if not importer.permitted():
         raise ImportRefused("この取り込みを行う権限がありません。")
     if upload.size > settings.KARTE_IMPORT_MAX_BYTES:
         raise ImportRefused(TOO_LARGE.format(limit=settings.KARTE_IMPORT_MAX_BYTES // (1024 * 1024)))
     job = ImportJob.objects.create(
-        kind=kind, file=upload, original_name=upload.name[:255], size_bytes=upload.size, created_by=user
+        kind=kind,
+        file=upload,
+        original_name=upload.name[:255],
+        size_bytes=upload.size,
+        created_by=user,
+        options=options,
     )
     if job.size_bytes <= settings.KARTE_IMPORT_INLINE_MAX_BYTES:
         run_preview(job.pk)
@@ -61,7 +67,7 @@ def run_preview(job_id: int) -> None:
     """Preview a job's file and keep the result on the job."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.PREVIEWING)
-    importer = get_importer(job.kind)(job.created_by)
+    importer = get_importer(job.kind)(job.created_by, **job.options)
     try:
         plan = build_plan(importer, job.file.path, _progress_saver(job), filename=job.original_name)
     except TableError as exc:
@@ -92,7 +98,7 @@ def request_apply(job: ImportJob) -> None:
 def run_apply(job_id: int) -> None:
     """Apply a job: the file is read again so that what lands matches the database now, all or nothing."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    importer = get_importer(job.kind)(job.created_by)
+    importer = get_importer(job.kind)(job.created_by, **job.options)
     progress = _progress_saver(job)
     try:
         plan = build_plan(importer, job.file.path, filename=job.original_name)

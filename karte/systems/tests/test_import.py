@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import openpyxl
@@ -427,12 +428,21 @@ def test_the_history_names_the_importing_user(office, tmp_path):
 
 
 # --- other columns --------------------------------------------------------------------------------
-def test_a_circle_in_the_standardisation_column_keeps_the_business_and_a_name_sets_it(organisation, tmp_path):
+def test_a_circle_marks_a_target_and_a_name_sets_the_business(organisation, tmp_path):
     imported(
         SystemsImporter(None), sheet(tmp_path, [row("T1", 標準化対象="○"), row("T2", 標準化対象="介護保険")])
     )
 
-    assert system("T1").standard_business == ""
+    assert system("T1").standard_business == StandardBusiness.UNSPECIFIED
+    assert system("T2").standard_business == StandardBusiness.LONG_TERM_CARE
+
+
+def test_a_circle_over_a_named_business_keeps_the_business(organisation, tmp_path):
+    imported(SystemsImporter(None), sheet(tmp_path, [row("T2", 標準化対象="介護保険")]))
+
+    plan = imported(SystemsImporter(None), sheet(tmp_path, [row("T2", 標準化対象="○")], name="2.xlsx"))
+
+    assert actions(plan) == {"T2": UNCHANGED}
     assert system("T2").standard_business == StandardBusiness.LONG_TERM_CARE
 
 
@@ -461,3 +471,30 @@ def test_preview_and_apply_read_a_fixed_number_of_times_and_write_in_bulk(organi
     assert System.objects.count() == 300
     assert Vendor.objects.count() == 50
     assert MaintenanceRun.objects.count() == 300
+
+
+def test_the_fiscal_year_of_the_costs_is_chosen_on_upload_and_on_the_command_line(client, world):
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    from karte.core.demo import DEMO_DIR
+    from karte.core.importers import OrganisationImporter
+    from karte.systems.models import Cost
+
+    apply_plan(
+        OrganisationImporter(None), build_plan(OrganisationImporter(None), DEMO_DIR / "organisation.xlsx")
+    )
+    client.force_login(world.users["office_a"])
+    with open(DEMO_DIR / "systems_karte_R4.xlsx", "rb") as sheet_file:
+        response = client.post(
+            reverse("core:import_new", kwargs={"kind": "systems"}),
+            {"file": sheet_file, "fiscal_year": "令和4年度"},
+        )
+    client.post(reverse("core:import_apply", kwargs={"pk": int(response.url.rstrip("/").split("/")[-1])}))
+
+    assert set(Cost.objects.values_list("fiscal_year", flat=True)) == {2022}
+    out = io.StringIO()
+    call_command(
+        "import", "systems", str(DEMO_DIR / "systems_karte_R4.xlsx"), "--fiscal-year", "R4", stdout=out
+    )
+    assert "新規: 0  変更: 0  変更なし: 30" in out.getvalue()

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from karte.core.fiscal import FiscalParseError, parse_fiscal_year
 from karte.core.importing.base import apply_plan, build_plan
 from karte.core.importing.registry import all_importers, get_importer
 from karte.core.importing.tabular import TableError
@@ -15,14 +16,25 @@ class Command(BaseCommand):
         parser.add_argument("kind", help=f"what the sheet holds: {kinds}")
         parser.add_argument("file")
         parser.add_argument("--apply", action="store_true", help="apply the import when it has no errors")
+        parser.add_argument(
+            "--fiscal-year", help="the fiscal year of the sheet's yearly amounts (2022, 令和4年度, R4)"
+        )
 
-    def handle(self, kind, file, apply, **options):
+    def handle(self, kind, file, apply, fiscal_year, **options):
         importer_class = get_importer(kind)
         if importer_class is None:
             raise CommandError(
                 f"取り込みの種類「{kind}」はありません（{', '.join(i.kind for i in all_importers())}）"
             )
-        importer = importer_class(None)
+        chosen = {}
+        if fiscal_year:
+            if "fiscal_year" not in importer_class.options:
+                raise CommandError(f"「{kind}」の取り込みには年度を指定できません")
+            try:
+                chosen["fiscal_year"] = parse_fiscal_year(fiscal_year)
+            except FiscalParseError as exc:
+                raise CommandError(str(exc)) from exc
+        importer = importer_class(None, **chosen)
         try:
             plan = build_plan(importer, file)
         except (TableError, OSError) as exc:
