@@ -122,16 +122,22 @@ class Table:
             cells.append(HeaderCell(column.label, f"?{params.urlencode()}", current or "none", column.is_num))
         return cells
 
+    def link_for(self, obj: Any, column: Col) -> str | None:
+        """Return where a link cell points; tables with more than one link per row override this."""
+        return obj.get_absolute_url()
+
     def rows(self, objects: Iterable[Any]) -> list[list[Cell]]:
-        rows = []
-        for obj in objects:
-            row = []
-            for column in self.columns:
-                text = display(resolve(obj, column.accessor))
-                url = obj.get_absolute_url() if column.link else None
-                row.append(Cell(text, url, column.is_num))
-            rows.append(row)
-        return rows
+        return [
+            [
+                Cell(
+                    display(resolve(obj, column.accessor)),
+                    self.link_for(obj, column) if column.link else None,
+                    column.is_num,
+                )
+                for column in self.columns
+            ]
+            for obj in objects
+        ]
 
 
 @dataclass

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from karte.core.fiscal import fiscal_year_of, format_era_date, format_fiscal_year
-from karte.core.tables import Cell, Col, Table, display, resolve
+from karte.core.tables import Cell, Col, Table
 from karte.systems import selectors
 from karte.systems.models import System
 
@@ -51,24 +51,20 @@ def attach_lock_in(systems: list, fiscal_year: int) -> list:
 
 
 class RecordTable(Table):
-    """A table whose link cells point at `link_for(obj, column)`, for records without get_absolute_url
-    or with more than one link per row."""
+    """A table of a system's contracts or costs: the first column opens the record, an optional last
+    column its edit page. `url_prefix` names the views ("systems:contract")."""
+
+    url_prefix = ""
+    edit_column = Col(lambda record: _("Edit"), _("Edit"), link=True)
+
+    def __init__(self, params, *, editable: bool = False):
+        super().__init__(params)
+        if editable:
+            self.columns = [*self.columns, self.edit_column]
 
     def link_for(self, obj: Any, column: Col) -> str | None:
-        return obj.get_absolute_url()
-
-    def rows(self, objects: Iterable[Any]) -> list[list[Cell]]:
-        return [
-            [
-                Cell(
-                    display(resolve(obj, column.accessor)),
-                    self.link_for(obj, column) if column.link else None,
-                    column.is_num,
-                )
-                for column in self.columns
-            ]
-            for obj in objects
-        ]
+        suffix = "edit" if column is self.edit_column else "detail"
+        return reverse(f"{self.url_prefix}_{suffix}", kwargs={"pk": obj.pk})
 
 
 class SystemTable(Table):
@@ -160,18 +156,9 @@ class ContractTable(RecordTable):
         Col("amount_thousand_yen", _("Amount (thousand yen)"), is_num=True),
         Col("get_procurement_method_display", _("Procurement method")),
     ]
-    edit_column = Col(lambda c: _("Edit"), _("Edit"), link=True)
+    url_prefix = "systems:contract"
     caption = _("Contracts")
     empty_text = _("No contracts are recorded.")
-
-    def __init__(self, params, *, editable: bool = False):
-        super().__init__(params)
-        if editable:
-            self.columns = [*self.columns, self.edit_column]
-
-    def link_for(self, obj, column):
-        suffix = "edit" if column is self.edit_column else "detail"
-        return reverse(f"systems:contract_{suffix}", kwargs={"pk": obj.pk})
 
 
 def difference(cost) -> int | None:
@@ -187,18 +174,9 @@ class CostTable(RecordTable):
         Col("settlement_thousand_yen", _("Settlement (thousand yen)"), is_num=True),
         Col(difference, _("Settlement minus budget"), is_num=True),
     ]
-    edit_column = Col(lambda c: _("Edit"), _("Edit"), link=True)
+    url_prefix = "systems:cost"
     caption = _("Costs by fiscal year")
     empty_text = _("No costs are recorded.")
-
-    def __init__(self, params, *, editable: bool = False):
-        super().__init__(params)
-        if editable:
-            self.columns = [*self.columns, self.edit_column]
-
-    def link_for(self, obj, column):
-        suffix = "edit" if column is self.edit_column else "detail"
-        return reverse(f"systems:cost_{suffix}", kwargs={"pk": obj.pk})
 
 
 class VendorTable(Table):
@@ -214,7 +192,7 @@ class VendorTable(Table):
     caption = _("Vendors")
 
 
-class VendorContractTable(RecordTable):
+class VendorContractTable(Table):
     columns = [
         Col(lambda c: str(c.system), _("System"), link=True),
         Col("get_kind_display", _("Contract kind")),
