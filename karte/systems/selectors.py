@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from karte.core.scoping import VIEW, scope_for
 from karte.systems.choices import Hosting, ProcurementMethod
@@ -46,10 +46,29 @@ def locked_in_ids(systems, fiscal_year: int, threshold: int):
     )
 
 
+def locked_in_systems(systems, fiscal_year: int, threshold: int):
+    """Return the systems held by one vendor for `threshold` years or more, longest held first.
+
+    Annotated with `held_since` (the first fiscal year of the run), so that the list pages in SQL.
+    """
+    run_start = (
+        MaintenanceRun.objects.filter(system=OuterRef("pk"), fy_from__lte=fiscal_year - threshold)
+        .filter(Q(fy_to__isnull=True) | Q(fy_to__gte=fiscal_year))
+        .order_by("fy_from")
+        .values("fy_from")[:1]
+    )
+    return (
+        systems.annotate(held_since=Subquery(run_start))
+        .filter(held_since__isnull=False)
+        .order_by("held_since", "code")
+    )
+
+
 def sole_source_shares(system_ids) -> dict[int, tuple[int, int]]:
     """Return {system id: (sole-source contracts, all contracts)}."""
     rows = (
         Contract.objects.filter(system_id__in=system_ids)
+        .order_by()
         .values("system_id")
         .annotate(
             total=Count("pk"), sole=Count("pk", filter=Q(procurement_method=ProcurementMethod.SOLE_SOURCE))

@@ -555,3 +555,18 @@ def test_the_portfolio_page_counts_and_costs_by_department_and_year(office, worl
     html = response.content.decode()
     assert chart_json(html, "costs-by-year")["xAxis"]["data"] == ["令和3年度", "令和4年度"]
     assert "SECRET-B" not in html
+
+
+def test_a_long_lock_in_list_comes_in_pages_longest_held_first(office, world, django_assert_max_num_queries):
+    for n in range(60):
+        contract(make_system(world.section_a1, f"HELD-{n:02d}"), f"事業者{n}", 2000 + n % 10)
+
+    with django_assert_max_num_queries(20):
+        first = office.get(reverse("systems:lock_in"), {"fy": "2022"})
+    second_codes = lock_in_codes(office, fy="2022", page="2")
+
+    first_codes = [row[0].text for row in first.context["table"].rows]
+    assert first.context["count"] == 60
+    assert len(first_codes) == 50 and len(second_codes) == 10
+    assert first_codes[:6] == ["HELD-00", "HELD-10", "HELD-20", "HELD-30", "HELD-40", "HELD-50"]
+    assert set(first_codes).isdisjoint(second_codes)
