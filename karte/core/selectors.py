@@ -57,6 +57,20 @@ def body_name(user) -> str:
     return OrgUnit.objects.filter(pk=scope.body_id).values_list("name", flat=True).first() or ""
 
 
+def module_cards(user) -> list[dict]:
+    """Return the dashboard figures each module offers: apps name a function in `dashboard_cards`
+    that takes the user and returns dicts of label, value and url."""
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    cards = []
+    for config in apps.get_app_configs():
+        path = getattr(config, "dashboard_cards", None)
+        if path:
+            cards.extend(import_string(path)(user))
+    return cards
+
+
 def recent_changes(user, limit: int = 8) -> list[audit.Entry]:
     return audit.audit_trail(user, audit.TrailFilter(), limit=limit)
 

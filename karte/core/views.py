@@ -47,6 +47,7 @@ class DashboardView(TemplateView):
             **super().get_context_data(**kwargs),
             "has_role": scope.role is not None,
             "counts": selectors.organisation_counts(user),
+            "module_cards": selectors.module_cards(user) if scope.role is not None else [],
             "chart_option": chart,
             "recent_changes": selectors.recent_changes(user),
             "recent_imports": selectors.import_jobs_for(user)[:5] if scope.may_write else [],

@@ -6,6 +6,7 @@ class SystemsConfig(AppConfig):
     name = "karte.systems"
     label = "systems"
     verbose_name = _("System karte")
+    dashboard_cards = "karte.systems.selectors.dashboard_cards"
     navigation = [
         (_("Information systems"), "systems:system_list", None),
         (_("Vendor lock-in"), "systems:lock_in", None),

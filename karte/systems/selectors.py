@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
 
 from karte.core.scoping import VIEW, scope_for
 from karte.systems.choices import Hosting, ProcurementMethod
@@ -152,3 +153,26 @@ def portfolio_figures_for(systems, fiscal_year: int, threshold: int) -> dict:
 
 def user_body_id(user) -> int | None:
     return scope_for(user).body_id
+
+
+def dashboard_cards(user) -> list[dict]:
+    """Return the system karte's figures for the dashboard: systems, lock-in now, common platform."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from karte.core.fiscal import fiscal_year_of
+    from karte.systems.filters import settings_for
+
+    systems = System.objects.restrict(user, VIEW)
+    fiscal_year = fiscal_year_of(timezone.localdate())
+    threshold = settings_for(user).lock_in_threshold_years
+    locked = systems.filter(pk__in=locked_in_ids(systems, fiscal_year, threshold)).count()
+    return [
+        {"label": _("Information systems"), "value": systems.count(), "url": reverse("systems:system_list")},
+        {"label": _("Held by one vendor"), "value": locked, "url": reverse("systems:lock_in")},
+        {
+            "label": _("On the common platform"),
+            "value": systems.filter(hosting=Hosting.COMMON_PLATFORM).count(),
+            "url": reverse("systems:platform"),
+        },
+    ]

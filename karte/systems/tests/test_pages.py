@@ -570,3 +570,12 @@ def test_a_long_lock_in_list_comes_in_pages_longest_held_first(office, world, dj
     assert len(first_codes) == 50 and len(second_codes) == 10
     assert first_codes[:6] == ["HELD-00", "HELD-10", "HELD-20", "HELD-30", "HELD-40", "HELD-50"]
     assert set(first_codes).isdisjoint(second_codes)
+
+
+def test_the_dashboard_shows_the_portfolio_figures_of_the_body(office, world, held):
+    page = office.get(reverse("core:dashboard")).content.decode()
+
+    cards = re.findall(r'k-stat__value">(\d+)</span><span class="k-stat__label">([^<]+)<', page)
+    figures = {label: int(value) for value, label in cards}
+    assert figures["情報システム"] == 3  # SECRET-B-HELD belongs to another body
+    assert figures["同一事業者による運用保守"] == 2  # SINCE-2013 ended its maintenance in FY2023
