@@ -80,3 +80,45 @@ def test_several_bodies_need_body(world):
         run("systems")
 
     assert json.loads(run("systems", "--body", "271004", "--json"))["systems"] == 0
+
+
+def test_a_whole_prefecture_in_the_sample_shape_gives_the_seeds_240_and_39(db, tmp_path):
+    """The seeds: about 240 systems, 39 of them kept by one vendor for ten years or more (R4).
+
+    The sheet copies the sample's rows and shapes (title, note, header; years written H24, 平成24年度,
+    R3 or as numbers; costs as text) up to 240 systems, 39 of them maintained since FY2012 or earlier.
+    """
+    import openpyxl
+
+    from karte.core.demo import DEMO_DIR
+    from karte.core.importers import OrganisationImporter
+    from karte.core.importing.base import apply_plan, build_plan
+    from karte.systems.importers import SystemsImporter
+
+    organisation = OrganisationImporter(None)
+    apply_plan(organisation, build_plan(organisation, DEMO_DIR / "organisation.xlsx"))
+    sample = openpyxl.load_workbook(DEMO_DIR / "systems_karte_R4.xlsx").active
+    head = [list(r) for r in sample.iter_rows(min_row=1, max_row=3, values_only=True)]
+    rows = [list(r) for r in sample.iter_rows(min_row=4, values_only=True) if r[0]]
+    old_forms = ["H24", "平成23年度", 2010, "H18"]
+    new_forms = ["R3", "令和2年度", 2019, "H30"]
+    book = openpyxl.Workbook()
+    for line in head:
+        book.active.append(line)
+    for n in range(240):
+        row = list(rows[n % len(rows)])
+        row[0] = f"F{n:04d}"
+        row[5] = old_forms[n % 4] if n < 39 else new_forms[n % 4]
+        row[10] = f"{1000 + n:,}"
+        book.active.append(row)
+    path = tmp_path / "prefecture.xlsx"
+    book.save(path)
+    importer = SystemsImporter(None, fiscal_year=2022)
+    plan = build_plan(importer, path)
+    assert plan.errors == []
+    apply_plan(importer, plan)
+
+    figures = json.loads(run("systems", "--fy", "2022", "--json"))
+
+    assert figures["systems"] == 240
+    assert figures["locked_in"] == 39
