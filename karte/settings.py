@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "karte.core",
     "karte.systems",
+    "karte.procedures",
 ]
 
 MIDDLEWARE = [

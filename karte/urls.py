@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("systems/", include("karte.systems.urls")),
+    path("procedures/", include("karte.procedures.urls")),
     path("", include("karte.core.urls")),
 ]

@@ -16,6 +16,18 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
 
 
+class RoundStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class ParticipationStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("Answering")
+    SUBMITTED = "submitted", _("Submitted")
+    REOPENED = "reopened", _("Sent back")
+
+
 class ImportJobStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
     PREVIEWING = "previewing", _("Checking")

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from karte.core.choices import ImportJobStatus, OrgUnitKind, Role
+from karte.core.choices import ImportJobStatus, OrgUnitKind, ParticipationStatus, Role, RoundStatus
 from karte.core.scoping import ScopedQuerySet
 
 
@@ -128,3 +128,78 @@ class ImportJob(models.Model):
     @property
     def progress_percent(self) -> int:
         return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+class SurveyRound(models.Model):
+    """An organisation-wide survey (照会): the office asks, each department answers for its own records.
+
+    `kind` names the registry the round is about (see karte.core.rounds); `fields` the fields departments
+    answer. A closed round is a frozen snapshot: the modules refuse any change to its answers.
+    """
+
+    body = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("local government"))
+    kind = models.CharField(_("registry"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    fields = models.JSONField(_("fields departments answer"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN
+    )
+    previous = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("previous round")
+    )
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "body"
+    scope_by_department = False
+
+    class Meta:
+        verbose_name = _("survey round")
+        verbose_name_plural = _("survey rounds")
+        ordering = ["-fiscal_year", "-opened_at"]
+        constraints = [models.UniqueConstraint(fields=["body", "kind", "name"], name="round_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RoundStatus.OPEN
+
+
+class RoundParticipation(models.Model):
+    """One department's answer to a round: its progress, who submitted it, when it was reminded."""
+
+    round = models.ForeignKey(SurveyRound, models.CASCADE, related_name="participations")
+    department = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("department"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ParticipationStatus.choices,
+        default=ParticipationStatus.NOT_STARTED,
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reminded_at = models.DateTimeField(_("last reminded at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "department"
+    scope_by_department = True
+
+    class Meta:
+        verbose_name = _("department's answer")
+        verbose_name_plural = _("departments' answers")
+        ordering = ["department__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "department"], name="participation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} / {self.department}"

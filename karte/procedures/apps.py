@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProceduresConfig(AppConfig):
+    name = "karte.procedures"
+    label = "procedures"
+    verbose_name = _("Procedures going online")
+    navigation = []
+
+    def ready(self) -> None:
+        from karte.procedures import importers, rounds  # noqa: F401  registers the importer and the round kind
