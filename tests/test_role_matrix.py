@@ -7,6 +7,7 @@ SPECIAL_PAGES, so a module that adds a page without thinking about roles fails t
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import openpyxl
@@ -14,6 +15,7 @@ import pytest
 from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from karte.core import rounds
 from karte.core.generic import (
     ObjectDeleteView,
     ObjectDetailView,
@@ -22,10 +24,11 @@ from karte.core.generic import (
     ObjectListView,
 )
 from karte.core.importing.jobs import start_import
-from karte.core.models import OrgUnit
+from karte.core.models import OrgUnit, RoundParticipation, SurveyRound
 from karte.core.tests.factories import World
+from karte.procedures.models import FormTemplate, Hearing, Procedure, ProcedureAnswer, SupportCase
 from karte.systems import services as system_services
-from karte.systems.models import Contract, Cost, System
+from karte.systems.models import Contract, Cost, System, WorkingGroup
 from karte.systems.models import Vendor as SystemVendor
 from tests.ledger.models import Ledger
 
@@ -44,6 +47,8 @@ MEMBERS = {"office_a", "editor_a1", "editor_a2", "viewer_a1", "auditor_a", "offi
 WRITERS = {"office_a", "editor_a1", "editor_a2", "office_b", "superuser"}
 OFFICES = {"office_a", "office_b", "superuser"}
 AUDIT_READERS = {"office_a", "auditor_a", "office_b", "superuser"}
+# Records only the office adds (the organisation tree, a body's form templates).
+OFFICE_ADDS = {OrgUnit, FormTemplate, WorkingGroup}
 
 
 # --- the oracle ------------------------------------------------------------------------------------
@@ -139,6 +144,51 @@ def vendor_samples(world):
     ]
 
 
+def working_group_samples(world):
+    groups = [
+        WorkingGroup.objects.create(body=world.body_a, name="KARTE-WG-A"),
+        WorkingGroup.objects.create(body=world.body_b, name="KARTE-WG-B"),
+    ]
+    groups[0].member_units.set([world.dept_a1, world.dept_a2])
+    groups[1].member_units.set([world.dept_b1])
+    return groups
+
+
+def procedure_samples(world):
+    # No procedure ID, so that str() is the name alone, one cell in every table and sheet.
+    return [
+        Procedure.objects.create(unit=world.section_a1, name="KARTE-PROCEDURE-A1"),
+        Procedure.objects.create(unit=world.section_a2, name="KARTE-PROCEDURE-A2"),
+        Procedure.objects.create(unit=world.section_b1, name="KARTE-PROCEDURE-B1"),
+    ]
+
+
+def support_case_samples(world):
+    cases = []
+    for unit, tag in ((world.section_a1, "A1"), (world.section_a2, "A2"), (world.section_b1, "B1")):
+        case = SupportCase.objects.create(unit=unit, title=f"KARTE-SUPPORT-{tag}")
+        case.procedures.add(Procedure.objects.create(unit=unit, name=f"SUPPORTED-{tag}"))
+        cases.append(case)
+    return cases
+
+
+def hearing_samples(world):
+    return [
+        Hearing.objects.create(
+            case=SupportCase.objects.create(unit=unit, title=f"HEARD-{tag}"),
+            held_on=datetime.date(2024, 5, 1),
+        )
+        for unit, tag in ((world.section_a1, "A1"), (world.section_a2, "A2"), (world.section_b1, "B1"))
+    ]
+
+
+def form_template_samples(world):
+    return [
+        FormTemplate.objects.create(body=world.body_a, name="KARTE-TEMPLATE-A"),
+        FormTemplate.objects.create(body=world.body_b, name="KARTE-TEMPLATE-B"),
+    ]
+
+
 SAMPLES = {
     OrgUnit: orgunit_samples,
     Ledger: ledger_samples,
@@ -146,6 +196,11 @@ SAMPLES = {
     Contract: contract_samples,
     Cost: cost_samples,
     SystemVendor: vendor_samples,
+    WorkingGroup: working_group_samples,
+    Procedure: procedure_samples,
+    SupportCase: support_case_samples,
+    Hearing: hearing_samples,
+    FormTemplate: form_template_samples,
 }
 
 
@@ -206,7 +261,25 @@ SPECIAL_PAGES = {
     "systems:system_karte_pdf": "karte-export",
     "systems:kartes_xlsx": "members",
     "systems:kartes_pdf": "members",
+    "systems:vendor_merge": "vendor-merge",
+    "procedures:kpis": "members",
+    "procedures:support_overview": "office",
 }
+# Survey rounds: the pages of one round are walked by test_round_pages_follow_the_roles below.
+SPECIAL_PAGES.update(
+    {
+        "core:round_list": "members",
+        "core:round_open": "office",
+        "core:round_detail": "round",
+        "core:round_remind": "post-only",
+        "core:round_send_back": "post-only",
+        "core:round_close": "post-only",
+        "procedures:round_answers": "round",
+        "procedures:answers_xlsx": "round",
+        "procedures:answer_edit": "round",
+        "procedures:round_submit": "post-only",
+    }
+)
 
 
 @pytest.fixture
@@ -270,7 +343,7 @@ def test_record_pages_show_only_what_the_role_may_see(client, world, samples, ro
         elif kind == "add":
             response = client.get(reverse(name))
             expected = 302 if role == "anonymous" else (200 if role in WRITERS else 403)
-            if view.model is OrgUnit and role in WRITERS:
+            if view.model in OFFICE_ADDS and role in WRITERS:
                 expected = 200 if role in OFFICES else 403
             assert response.status_code == expected, (name, role)
         else:
@@ -382,6 +455,11 @@ def expected_special(kind: str, role: str, name: str, kwargs: dict, world=None, 
         if role not in MEMBERS:
             return {403}
         return {200} if may_view(world, role, record) else {404}
+    if kind == "vendor-merge":
+        # POST only, and only the office changes its body's vendors (nothing chosen: back to the page).
+        if role not in OFFICES:
+            return {403}
+        return {302} if may_change(world, role, record) else {404}
     raise AssertionError(kind)
 
 
@@ -390,7 +468,7 @@ def test_special_pages_follow_the_roles(client, world, samples, office_job, role
     login_as(client, world, role)
     for name, pattern in walk(get_resolver().url_patterns):
         kind = SPECIAL_PAGES.get(name)
-        if kind is None or kind == "post-only":
+        if kind is None or kind in ("post-only", "round"):
             continue
         variants = [{}]
         if "kind" in pattern.pattern.converters:
@@ -399,12 +477,17 @@ def test_special_pages_follow_the_roles(client, world, samples, office_job, role
             variants = [{"pk": world.users["editor_a1"].pk}]
         elif kind == "karte-export":
             variants = [{"pk": system.pk} for system in samples[System]]
+        elif kind == "vendor-merge":
+            variants = [{"pk": vendor.pk} for vendor in samples[SystemVendor]]
         elif "pk" in pattern.pattern.converters:
             variants = [{"pk": office_job.pk}]
         for kwargs in variants:
             url = reverse(name, kwargs=kwargs or None)
-            response = client.post(url) if name.endswith("apply") else client.get(url)
+            posted = name.endswith("apply") or kind == "vendor-merge"
+            response = client.post(url) if posted else client.get(url)
             record = System.objects.filter(pk=kwargs["pk"]).first() if kind == "karte-export" else None
+            if kind == "vendor-merge":
+                record = SystemVendor.objects.get(pk=kwargs["pk"])
             expected = expected_special(kind, role, name, kwargs, world=world, record=record)
             assert response.status_code in expected, (name, kwargs, role)
 
@@ -416,3 +499,110 @@ def test_audit_trail_shows_only_the_readers_body(client, world, samples, role):
         body = text_of(client.get(reverse("core:audit_trail") + suffix))
         for record in samples[Ledger]:
             assert (marker(record) in body) == may_view(world, role, record), (role, suffix, str(record))
+
+
+# --- survey rounds ---------------------------------------------------------------------------------
+@pytest.fixture
+def surveys(world):
+    """An open procedures round in each body, answered for one procedure in each section."""
+    for unit, tag in ((world.section_a1, "A1"), (world.section_a2, "A2"), (world.section_b1, "B1")):
+        Procedure.objects.create(unit=unit, name=f"ROUND-PROCEDURE-{tag}")
+    return {
+        body: rounds.open_round(
+            user=world.users[office],
+            body=getattr(world, body),
+            kind="procedures",
+            name=f"KARTE-ROUND-{body}",
+            fiscal_year=2025,
+            deadline=None,
+            fields=["yearly_volume", "status"],
+        )
+        for body, office in (("body_a", "office_a"), ("body_b", "office_b"))
+    }
+
+
+def round_home_body(world, role):
+    return world.body_b if role == "office_b" else world.body_a
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_round_pages_follow_the_roles(client, world, surveys, role):
+    """A department's pages show its answers; the office's and auditor's show the department asked for."""
+    login_as(client, world, role)
+    department_user = role in ("editor_a1", "editor_a2", "viewer_a1")
+    listing = text_of(client.get(reverse("core:round_list"))) if role in MEMBERS else ""
+    for survey in surveys.values():
+        may_see_round = role == "superuser" or (
+            role in MEMBERS and survey.body == round_home_body(world, role)
+        )
+        assert (survey.name in listing) == may_see_round, (role, survey.name)
+        in_round = list(ProcedureAnswer.objects.filter(round=survey).select_related("procedure", "unit"))
+        for name in ("core:round_detail", "procedures:round_answers", "procedures:answers_xlsx"):
+            for department in {a.department_id for a in in_round}:
+                response = client.get(reverse(name, kwargs={"pk": survey.pk}) + f"?department={department}")
+                if role == "anonymous":
+                    assert response.status_code == 302, name
+                    continue
+                if role == "no_role":
+                    assert response.status_code == 403, name
+                    continue
+                if not may_see_round:
+                    assert response.status_code == 404, (name, role)
+                    continue
+                assert response.status_code == 200, (name, role)
+                body = text_of(response)
+                for answer in in_round:
+                    expected = (
+                        name != "core:round_detail"
+                        and may_view(world, role, answer)
+                        and (department_user or answer.department_id == department)
+                    )
+                    assert (answer.procedure.name in body) == expected, (name, role, answer.procedure.name)
+        for answer in in_round:
+            response = client.get(reverse("procedures:answer_edit", kwargs={"pk": answer.pk}))
+            if role == "anonymous":
+                expected = 302
+            elif role not in WRITERS:
+                expected = 403
+            else:
+                expected = 200 if may_change(world, role, answer) else 404
+            assert response.status_code == expected, (role, answer.procedure.name)
+
+
+def round_state(survey) -> dict:
+    return {
+        "round": model_to_dict(SurveyRound.objects.get(pk=survey.pk)),
+        "participations": [model_to_dict(p) for p in RoundParticipation.objects.order_by("pk")],
+        "answers": [model_to_dict(a) for a in ProcedureAnswer.objects.order_by("pk")],
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_forged_round_posts_change_nothing_outside_the_scope(client, world, surveys, role):
+    survey = surveys["body_a"]
+    # 健康医療部 has submitted, so editor_a2's own submit is refused too and changes nothing.
+    rounds.submit(survey, world.dept_a2.pk, world.users["editor_a2"])
+    answer_a1 = ProcedureAnswer.objects.get(round=survey, department=world.dept_a1)
+    office = {"office_a", "superuser"}
+    posts = [
+        (office, "core:round_remind", survey.pk, {}),
+        (office, "core:round_send_back", survey.pk, {"department": world.dept_a2.pk}),
+        (office, "core:round_close", survey.pk, {}),
+        (office | {"editor_a1"}, "procedures:round_submit", survey.pk, {"department": world.dept_a1.pk}),
+        (
+            office | {"editor_a1"},
+            "procedures:answer_edit",
+            answer_a1.pk,
+            {"yearly_volume": "9", "status": "online"},
+        ),
+    ]
+    before = round_state(survey)
+    login_as(client, world, role)
+    for allowed, name, pk, data in posts:
+        if role in allowed:
+            continue
+        response = client.post(reverse(name, kwargs={"pk": pk}), data)
+        assert response.status_code in (302, 403, 404), (name, role)
+        if role == "anonymous":
+            assert response.url.startswith(reverse("login"))
+    assert round_state(survey) == before, role

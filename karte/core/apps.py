@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     navigation = [
         (_("Dashboard"), "core:dashboard", None),
         (_("Organisation"), "core:orgunit_list", None),
+        (_("Survey rounds"), "core:round_list", None),
         (_("Imports"), "core:import_list", "may_write"),
         (_("People"), "core:person_list", "is_office"),
         (_("Audit trail"), "core:audit_trail", "reads_audit_trail"),

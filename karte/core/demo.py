@@ -11,7 +11,8 @@ from django.db import transaction
 from karte.core.choices import Role
 from karte.core.importing.base import apply_plan, build_plan
 from karte.core.importing.registry import get_importer
-from karte.core.models import OrgUnit
+from karte.core.models import OrgUnit, SurveyRound
+from karte.core.rounds import close_round
 from karte.core.services import set_membership
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
@@ -21,7 +22,12 @@ DEMO_SHEETS = [
     ("organisation", "organisation.xlsx", {}),
     # The sheet's note says its costs are the 令和4年度 budget.
     ("systems", "systems_karte_R4.xlsx", {"fiscal_year": 2022}),
+    # Each survey into a round of its own, named with its year (FY2020, FY2022): R4's previous is R2.
+    ("procedures", "procedures_R2.xlsx", {"round": "令和2年度調査"}),
+    ("procedures", "procedures_R4.xlsx", {"round": "令和4年度調査"}),
 ]
+# Past surveys, closed as soon as they are loaded (R2 before R4 comes in), as they were in their day.
+DEMO_CLOSED_ROUNDS = [("procedures", "令和2年度調査"), ("procedures", "令和4年度調査")]
 
 
 @dataclass(frozen=True)
@@ -48,11 +54,23 @@ def demo_loaded() -> bool:
 @transaction.atomic
 def load_demo() -> list[DemoUser]:
     """Load the sample sheets and the demo people; return the people created."""
-    for kind, filename, options in DEMO_SHEETS:
-        importer = get_importer(kind)(None, **options)
-        apply_plan(importer, build_plan(importer, DEMO_DIR / filename))
+    organisation, *registries = DEMO_SHEETS
+    # The organisation first: the people sit in its units, and the office closes the past rounds.
+    _load_sheet(*organisation)
     users = get_user_model()
+    created = {}
     for person in DEMO_USERS:
         user = users.objects.create_user(person.username, password=DEMO_PASSWORD, last_name=person.last_name)
         set_membership(user, role=person.role, unit=OrgUnit.objects.get(code=person.section_code))
+        created[person.role] = created.get(person.role, user)
+    for kind, filename, options in registries:
+        _load_sheet(kind, filename, options)
+        if (kind, options.get("round")) in DEMO_CLOSED_ROUNDS:
+            survey = SurveyRound.objects.get(kind=kind, name=options["round"])
+            close_round(survey, created[Role.OFFICE_ADMIN])
     return DEMO_USERS
+
+
+def _load_sheet(kind: str, filename: str, options: dict) -> None:
+    importer = get_importer(kind)(None, **options)
+    apply_plan(importer, build_plan(importer, DEMO_DIR / filename))

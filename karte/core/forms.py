@@ -3,9 +3,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
-from karte.core.choices import OrgUnitKind, Role
+from karte.core.choices import OrgUnitKind, Role, RoundStatus
 from karte.core.fiscal import FiscalParseError, parse_fiscal_year
-from karte.core.models import OrgUnit
+from karte.core.models import OrgUnit, SurveyRound
 from karte.core.scoping import VIEW, assignable_units
 
 
@@ -61,6 +61,16 @@ class OrgUnitForm(ScopedModelForm):
         return data
 
 
+def open_round_names(user, kind: str) -> list[str]:
+    """Return the names of the open survey rounds of a registry in the user's body, newest first."""
+    return list(
+        SurveyRound.objects.restrict(user, VIEW)
+        .filter(kind=kind, status=RoundStatus.OPEN)
+        .order_by("-fiscal_year", "-opened_at")
+        .values_list("name", flat=True)
+    )
+
+
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
@@ -77,10 +87,21 @@ class ImportUploadForm(forms.Form):
         ),
     )
 
+    round = forms.ChoiceField(
+        label=_("Survey round"),
+        help_text=_("The open survey round the sheet answers."),
+    )
+
     def __init__(self, *args, importer=None, **kwargs):
         super().__init__(*args, **kwargs)
         if importer is None or "fiscal_year" not in importer.options:
             del self.fields["fiscal_year"]
+        if importer is None or "round" not in importer.options:
+            del self.fields["round"]
+        else:
+            names = open_round_names(importer.user, importer.kind)
+            self.fields["round"].choices = [(name, name) for name in names]
+            self.fields["round"].initial = names[0] if names else None
 
     def clean_fiscal_year(self):
         try:
@@ -90,8 +111,8 @@ class ImportUploadForm(forms.Form):
 
     def importer_options(self) -> dict:
         """Return the importer options the user chose, leaving out the ones left empty."""
-        value = self.cleaned_data.get("fiscal_year")
-        return {"fiscal_year": value} if value else {}
+        chosen = {name: self.cleaned_data.get(name) for name in ("fiscal_year", "round")}
+        return {name: value for name, value in chosen.items() if value}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from karte.core import views
+from karte.core import round_views, views
 
 app_name = "core"
 
@@ -20,4 +20,10 @@ urlpatterns = [
     path("imports/<int:pk>/apply/", views.ImportApplyView.as_view(), name="import_apply"),
     path("imports/<int:pk>/errors.csv", views.ImportErrorsView.as_view(), name="import_errors"),
     path("audit/", views.AuditTrailView.as_view(), name="audit_trail"),
+    path("rounds/", round_views.RoundListView.as_view(), name="round_list"),
+    path("rounds/open/", round_views.RoundOpenView.as_view(), name="round_open"),
+    path("rounds/<int:pk>/", round_views.RoundDetailView.as_view(), name="round_detail"),
+    path("rounds/<int:pk>/remind/", round_views.RoundRemindView.as_view(), name="round_remind"),
+    path("rounds/<int:pk>/send-back/", round_views.RoundSendBackView.as_view(), name="round_send_back"),
+    path("rounds/<int:pk>/close/", round_views.RoundCloseView.as_view(), name="round_close"),
 ]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
 
-from karte.core.models import SurveyRound
+from karte.core.models import OrgUnit, SurveyRound
 from karte.procedures.choices import OnlineStatus
-from karte.procedures.models import ProcedureAnswer, RoundSummary
+from karte.procedures.models import Procedure, ProcedureAnswer, RoundSummary
 
 COUNTED = ("procedures", "online", "planned", "later", "impossible", "unanswered", "volume", "online_volume")
 
@@ -124,3 +124,139 @@ def priority_list(answers, top_n: int) -> tuple[list[ProcedureAnswer], Decimal |
     )
     rows = list(not_online)
     return rows, percent(sum(a.yearly_volume or 0 for a in rows), total)
+
+
+@dataclass
+class ProcedureChange:
+    """One procedure answered in both rounds: its status and volumes before and after."""
+
+    procedure_id: int
+    code: str
+    name: str
+    department: str
+    status_before: str
+    status_after: str
+    volume_before: int | None
+    volume_after: int | None
+    online_volume_before: int | None
+    online_volume_after: int | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _answers_in(survey: SurveyRound, body_id: int | None, department_id: int | None):
+    answers = ProcedureAnswer.objects.filter(round=survey)
+    if body_id is not None:
+        answers = answers.filter(department__body_id=body_id)
+    if department_id is not None:
+        answers = answers.filter(department_id=department_id)
+    return answers
+
+
+ANSWER_VALUES = ("procedure_id", "department_id", "status", "yearly_volume", "online_volume")
+# Ids per query, well below SQLite's limit on bound parameters.
+CHUNK = 5000
+
+
+def year_over_year(
+    current: SurveyRound,
+    previous: SurveyRound,
+    *,
+    body_id: int | None = None,
+    department_id: int | None = None,
+) -> dict:
+    """Return both rounds' KPIs and what changed for the procedures answered in both.
+
+    A procedure is matched across rounds as the same Procedure row. Imports find a sheet row's procedure
+    by its 手続ID and, where IDs are missing, by owner and name (see ProceduresImporter), and a round opened
+    on screen pre-fills one answer per procedure of the inventory; so a procedure answered in both rounds
+    has an answer with the same procedure_id in each. The scope (body, department) is that of the current
+    round's answers; `dropped` counts the previous round's answers in the scope with no answer now.
+
+    Keys: "current" and "previous" (Kpis of the scope in each round), "matched", "added", "dropped"
+    (counts), "newly_online", "newly_planned", "no_longer_online" (lists of ProcedureChange, most cases
+    first), "matched_volume" and "matched_online_volume" ((previous, current) sums over matched ones).
+    When the current round is closed, the changes name procedures and departments as they were then.
+    """
+    in_scope = _answers_in(current, body_id, department_id)
+    now = {row[0]: row for row in in_scope.values_list(*ANSWER_VALUES)}
+    # The previous answers of the procedures in the scope now, wherever they were then.
+    earlier = ProcedureAnswer.objects.filter(round=previous, procedure__in=in_scope.values("procedure_id"))
+    before = {row[0]: row for row in earlier.values_list(*ANSWER_VALUES)}
+    # A procedure that moved out of the scope is not dropped: it is still answered, elsewhere.
+    dropped = (
+        _answers_in(previous, body_id, department_id)
+        .exclude(procedure__in=ProcedureAnswer.objects.filter(round=current).values("procedure_id"))
+        .count()
+    )
+    matched = [(before[pk], now[pk]) for pk in now if pk in before]
+
+    def changed(test) -> list[tuple[tuple, tuple]]:
+        return [(old, new) for old, new in matched if test(old[2], new[2])]
+
+    online, planned = OnlineStatus.ONLINE, OnlineStatus.PLANNED
+    groups = {
+        "newly_online": changed(lambda old, new: new == online and old != online),
+        "newly_planned": changed(lambda old, new: new == planned and old not in (online, planned)),
+        "no_longer_online": changed(lambda old, new: old == online and new != online),
+    }
+    shown = [new for pairs in groups.values() for _old, new in pairs]
+    # A closed round is a snapshot: its procedures and departments are named as they were when it closed.
+    as_of = None if current.is_open else current.closed_at
+    procedures = _as_of(Procedure, ("code", "name"), [new[0] for new in shown], as_of)
+    names = {
+        pk: name for pk, (name,) in _as_of(OrgUnit, ("name",), list({new[1] for new in shown}), as_of).items()
+    }
+    result: dict = {
+        "current": round_kpis(current, body_id=body_id, department_id=department_id),
+        "previous": round_kpis(previous, body_id=body_id, department_id=department_id),
+        "matched": len(matched),
+        "added": len(now) - len(matched),
+        "dropped": dropped,
+        "matched_volume": (
+            sum(old[3] or 0 for old, _new in matched),
+            sum(new[3] or 0 for _old, new in matched),
+        ),
+        "matched_online_volume": (
+            sum(old[4] or 0 for old, _new in matched),
+            sum(new[4] or 0 for _old, new in matched),
+        ),
+    }
+    for key, pairs in groups.items():
+        changes = [
+            ProcedureChange(
+                procedure_id=new[0],
+                code=procedures[new[0]][0],
+                name=procedures[new[0]][1],
+                department=names.get(new[1], ""),
+                status_before=old[2],
+                status_after=new[2],
+                volume_before=old[3],
+                volume_after=new[3],
+                online_volume_before=old[4],
+                online_volume_after=new[4],
+            )
+            for old, new in pairs
+        ]
+        result[key] = sorted(changes, key=lambda c: (-(c.volume_after or 0), c.code, c.name))
+    return result
+
+
+def _as_of(model, fields: tuple[str, ...], ids: list[int], when) -> dict[int, tuple]:
+    """Return {pk: values of `fields`} for these rows now, or as their history had them at `when`."""
+    found: dict[int, tuple] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        found.update(
+            {row[0]: row[1:] for row in model.objects.filter(pk__in=chunk).values_list("pk", *fields)}
+        )
+        if when is not None:
+            history = (
+                model.history.filter(id__in=chunk, history_date__lte=when)
+                .order_by("id", "history_date", "history_id")
+                .values_list("id", *fields)
+            )
+            # Ordered oldest first: the last record of each row before `when` wins.
+            found.update({row[0]: row[1:] for row in history})
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
@@ -11,7 +12,8 @@ from django.db.models import Count, Q, Sum
 from karte.core import rounds
 from karte.core.models import OrgUnit, SurveyRound
 from karte.procedures.choices import OnlineStatus
-from karte.procedures.models import ProcedureAnswer, RoundSummary
+from karte.procedures.models import Procedure, ProcedureAnswer, RoundSummary
+from karte.systems.models import System
 
 ANSWER_FIELDS = ("yearly_volume", "online_volume", "status", "target_fy", "reasons", "note")
 
@@ -80,3 +82,32 @@ def save_answer(answer: ProcedureAnswer, user, **fields) -> ProcedureAnswer:
     rounds.mark_answering(participation)
     refresh_summaries(answer.round, [answer.department_id])
     return answer
+
+
+def _system_name_key(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name or "").split())
+
+
+def link_accepting_system(procedure: Procedure) -> Procedure:
+    """Link the procedure to the system karte its accepting system's name names, and return it (unsaved).
+
+    Only when no system is chosen and exactly one system of the procedure's body has that name (full-width
+    letters and spaces aside); a chosen system without a name lends the procedure its name.
+    """
+    if procedure.accepting_system_id is not None:
+        if not procedure.accepting_system_name.strip():
+            procedure.accepting_system_name = procedure.accepting_system.name
+        return procedure
+    key = _system_name_key(procedure.accepting_system_name)
+    if not key or procedure.unit_id is None:
+        return procedure
+    body_id = OrgUnit.objects.filter(pk=procedure.unit_id).values_list("body_id", flat=True).first()
+    # The name is compared in Python after NFKC; a body has hundreds of systems, not millions.
+    matches = [
+        pk
+        for pk, name in System.objects.filter(unit__body_id=body_id).values_list("pk", "name")
+        if _system_name_key(name) == key
+    ]
+    if len(matches) == 1:
+        procedure.accepting_system_id = matches[0]
+    return procedure

@@ -13,7 +13,7 @@ from karte.core.models import OrgUnit
 from karte.core.scoping import VIEW, scope_for
 from karte.systems import selectors, services
 from karte.systems.choices import Hosting, NetworkTier, StandardBusiness, SystemStatus
-from karte.systems.models import Contract, PortfolioSettings, System, Vendor
+from karte.systems.models import Contract, PortfolioSettings, System, Vendor, WorkingGroup
 
 YES, NO = "yes", "no"
 ANY_TARGET, NOT_TARGET = "any", "none"
@@ -135,6 +135,17 @@ class VendorFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
+
+    def search(self, queryset, name, value):
+        return queryset.filter(name__icontains=value)
+
+
+class WorkingGroupFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+
+    class Meta:
+        model = WorkingGroup
+        fields = ["q"]
 
     def search(self, queryset, name, value):
         return queryset.filter(name__icontains=value)

@@ -3,12 +3,16 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from karte.core.choices import OrgUnitKind
 from karte.core.fiscal import FiscalParseError, format_fiscal_year, parse_fiscal_year
 from karte.core.forms import DateInput, ScopedModelForm
-from karte.core.scoping import CHANGE, VIEW, assignable_units
-from karte.systems.models import Contract, Cost, PortfolioSettings, System, WorkingGroup
+from karte.core.models import OrgUnit
+from karte.core.scoping import CHANGE, VIEW, assignable_units, scope_for
+from karte.systems.models import Contract, Cost, PortfolioSettings, System, Vendor, WorkingGroup
+from karte.systems.services import normalize_vendor_name
 
 FY_HELP = _("For example 2025, R7 or 令和7年度.")
 
@@ -39,6 +43,11 @@ class SystemChoiceField(forms.ModelChoiceField):
 
 
 class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.code} {obj.name}"
+
+
+class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.code} {obj.name}"
 
@@ -148,6 +157,107 @@ class CostForm(SystemChildForm):
         model = Cost
         fields = ["system", "fiscal_year", "budget_thousand_yen", "settlement_thousand_yen"]
         field_classes = {"system": SystemChoiceField, "fiscal_year": FiscalYearField}
+
+
+class WorkingGroupForm(ScopedModelForm):
+    """The office's own body is the group's; only a superuser, who has none, chooses it when adding.
+
+    Member units are the body's current units, and the units already in the group (a unit that has
+    since been abolished stays a member until someone takes it out).
+    """
+
+    class Meta:
+        model = WorkingGroup
+        fields = ["body", "name", "member_units", "migration_date", "note"]
+        field_classes = {"member_units": UnitMultipleChoiceField}
+        widgets = {
+            "member_units": forms.SelectMultiple(attrs={"size": 12}),
+            "migration_date": DateInput,
+            "note": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {"member_units": _("Hold Ctrl (⌘ on a Mac) to choose more than one unit.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = assignable_units(self.user).exclude(kind=OrgUnitKind.BODY)
+        if self.instance.pk:
+            units = units.filter(body_id=self.instance.body_id)
+            current = Q(pk__in=self.instance.member_units.values("pk"))
+            units = OrgUnit.objects.filter(Q(pk__in=units.values("pk")) | current)
+        self.fields["member_units"].queryset = units.order_by("body__code", "code")
+        if scope_for(self.user).everything and not self.instance.pk:
+            self.fields["body"].queryset = OrgUnit.objects.filter(kind=OrgUnitKind.BODY).order_by("code")
+        else:
+            del self.fields["body"]
+
+    def group_body_id(self) -> int | None:
+        """Return the id of the body the group belongs to (or will), None while a superuser has not chosen."""
+        if self.instance.pk:
+            return self.instance.body_id
+        if "body" in self.fields:
+            body = self.cleaned_data.get("body")
+            return body.pk if body else None
+        return scope_for(self.user).body_id
+
+    def clean(self):
+        data = super().clean()
+        body_id = self.group_body_id()
+        strangers = [u for u in data.get("member_units") or () if u.body_id != body_id]
+        if body_id is not None and strangers:
+            self.add_error("member_units", _("Member units must belong to the group's local government."))
+        return data
+
+
+class VendorForm(ScopedModelForm):
+    """Renaming a vendor: its contracts stay with it; a name another vendor already has is refused."""
+
+    class Meta:
+        model = Vendor
+        fields = ["name"]
+        help_texts = {
+            "name": _("The company's name as it should be shown. Its contracts stay with it."),
+        }
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        key = normalize_vendor_name(name)
+        if not key:
+            raise ValidationError(_("Enter the company's name."))
+        other = (
+            Vendor.objects.filter(body_id=self.instance.body_id, normalized_name=key)
+            .exclude(pk=self.instance.pk)
+            .first()
+        )
+        if other is not None:
+            raise ValidationError(
+                _("“%(name)s” is already a vendor and the same company: merge the two instead of renaming.")
+                % {"name": other.name}
+            )
+        return name
+
+
+class VendorMergeForm(forms.Form):
+    """On a vendor's page: the duplicate (another record of the same company) to merge into it."""
+
+    duplicate = forms.ModelChoiceField(
+        label=_("Duplicate vendor"),
+        queryset=Vendor.objects.none(),
+        help_text=_(
+            "Its contracts move to this vendor and it is deleted. Choose only a record of the same company, "
+            "such as a misspelling."
+        ),
+        error_messages={
+            "required": _("Choose the duplicate vendor to merge into this one."),
+            "invalid_choice": _("Choose another vendor of the same local government."),
+        },
+    )
+
+    def __init__(self, *args, user, keep: Vendor, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the keeper's own body: a merge never joins two local governments' vendors.
+        self.fields["duplicate"].queryset = (
+            Vendor.objects.restrict(user, CHANGE).filter(body_id=keep.body_id).exclude(pk=keep.pk)
+        )
 
 
 class PortfolioSettingsForm(forms.ModelForm):

@@ -90,6 +90,9 @@ class WorkingGroup(BodyOwnedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("systems:workinggroup_detail", kwargs={"pk": self.pk})
+
 
 class System(UnitOwnedModel):
     """An information system: one karte."""
@@ -172,7 +175,12 @@ class Contract(models.Model):
         indexes = [models.Index(fields=["system", "kind", "fy_from"])]
 
     def __str__(self) -> str:
-        return f"{self.system.code} {self.get_kind_display()} {self.vendor}"
+        try:
+            vendor = str(self.vendor)
+        except Vendor.DoesNotExist:
+            # A history row can name a vendor since merged into another (services.merge_vendors).
+            vendor = "—"
+        return f"{self.system.code} {self.get_kind_display()} {vendor}"
 
 
 class Cost(models.Model):

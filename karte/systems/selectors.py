@@ -88,6 +88,11 @@ def renewal_timeline(systems, first_fy: int, last_fy: int) -> dict[int, list[Sys
     return timeline
 
 
+def working_group_systems(user, group):
+    """Return the systems of a working group that the user may see, by system ID."""
+    return systems_for(user).filter(working_group=group).order_by("code")
+
+
 def common_platform_systems(systems):
     return systems.filter(hosting=Hosting.COMMON_PLATFORM).select_related("working_group").order_by("code")
 

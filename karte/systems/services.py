@@ -1,4 +1,5 @@
-"""Changes to the system karte: vendors by identity, contracts and the maintenance runs derived from them."""
+"""Changes to the system karte: vendors by identity, contracts and the maintenance runs derived from them,
+and working groups."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from karte.systems.choices import ContractKind
-from karte.systems.models import Contract, MaintenanceRun, PortfolioSettings, Vendor
+from karte.systems.models import Contract, MaintenanceRun, PortfolioSettings, Vendor, WorkingGroup
 
 # Ways sheets write a company's legal form; none of them tells two companies apart.
 LEGAL_FORMS = re.compile(
@@ -34,6 +35,51 @@ def find_or_create_vendor(body_id: int, name: str, *, user=None) -> Vendor:
             vendor._history_user = user
         vendor.save()
     return vendor
+
+
+class VendorClash(ValueError):
+    """A vendor change that would leave two records for one company, or join two bodies' vendors."""
+
+
+@transaction.atomic
+def rename_vendor(vendor: Vendor, name: str, *, user=None) -> Vendor:
+    """Rename a vendor, keeping its identity (`normalized_name`) in step; return the vendor.
+
+    Raises VendorClash when another vendor of the body already has the new name's identity: that is
+    the same company, to be merged rather than renamed into.
+    """
+    key = normalize_vendor_name(name)
+    if Vendor.objects.filter(body_id=vendor.body_id, normalized_name=key).exclude(pk=vendor.pk).exists():
+        raise VendorClash(name)
+    vendor.name = name.strip()
+    vendor.normalized_name = key
+    if user is not None:
+        vendor._history_user = user
+    vendor.save()
+    return vendor
+
+
+@transaction.atomic
+def merge_vendors(keep: Vendor, duplicate: Vendor, *, user) -> Vendor:
+    """Move every contract of `duplicate` to `keep`, delete `duplicate`, and rebuild the maintenance runs
+    of the systems concerned (runs split only by the duplicate's name join up). Return `keep`.
+
+    Raises VendorClash for a vendor merged into itself or into another body's vendor.
+    """
+    if keep.pk == duplicate.pk or keep.body_id != duplicate.body_id:
+        raise VendorClash(duplicate.name)
+    system_ids = set()
+    # One save per contract, so that each contract's history says who moved it to which vendor.
+    for contract in Contract.objects.select_for_update().filter(vendor=duplicate):
+        contract.vendor = keep
+        contract._history_user = user
+        contract.save(update_fields=["vendor"])
+        system_ids.add(contract.system_id)
+    duplicate._history_user = user
+    duplicate._change_reason = f"merged into {keep.name} (#{keep.pk})"
+    duplicate.delete()
+    rebuild_maintenance_runs(system_ids)
+    return keep
 
 
 def portfolio_settings(body_id: int) -> PortfolioSettings:
@@ -102,3 +148,30 @@ def delete_contract(contract: Contract, *, user=None) -> None:
     system_id = contract.system_id
     contract.delete()
     rebuild_maintenance_runs([system_id])
+
+
+@transaction.atomic
+def save_working_group(group: WorkingGroup, member_units=None, *, user=None) -> WorkingGroup:
+    """Save a working group and, when given, set its member units; return the group."""
+    if user is not None:
+        group._history_user = user
+    group.save()
+    if member_units is not None:
+        wanted = {unit.pk for unit in member_units}
+        # Only a real change: simple-history writes a history row for every change of the set.
+        if wanted != set(group.member_units.values_list("pk", flat=True)):
+            group.member_units.set(wanted)
+    return group
+
+
+@transaction.atomic
+def delete_working_group(group: WorkingGroup, *, user=None) -> None:
+    """Delete a working group; its systems leave it, each with a history entry (not a silent SET NULL)."""
+    for system in group.systems.all():
+        system.working_group = None
+        if user is not None:
+            system._history_user = user
+        system.save()
+    if user is not None:
+        group._history_user = user
+    group.delete()

@@ -8,6 +8,7 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -143,6 +144,52 @@ class CommonPlatformTable(Table):
         Col(lambda s: fy(s.next_renewal_fy), _("Next renewal")),
     ]
     caption = _("Systems on the common platform")
+
+
+def member_units(group) -> str:
+    return "、".join(unit.name for unit in group.member_units.all())
+
+
+def migration_date(group) -> str | None:
+    return format_era_date(group.migration_date) or None
+
+
+class WorkingGroupTable(Table):
+    """Working groups with the number of systems the user may see (annotated by the view). Member units
+    are fetched per page, or per CHUNK groups in an export, never one query per row."""
+
+    columns = [
+        Col("name", _("Name"), order_by="name", link=True),
+        Col(member_units, _("Member units")),
+        Col(migration_date, _("Migration date"), order_by="migration_date"),
+        Col("system_count", _("Systems"), order_by="system_count", is_num=True),
+    ]
+    default_order = "name"
+    caption = _("Working groups")
+
+    def rows(self, objects: Iterable[Any]) -> list[list[Cell]]:
+        iterator = iter(objects)
+        rows: list[list[Cell]] = []
+        while chunk := list(islice(iterator, CHUNK)):
+            prefetch_related_objects(chunk, "member_units")
+            rows.extend(super().rows(chunk))
+        return rows
+
+
+class WorkingGroupSystemTable(Table):
+    """A working group's systems: where each runs now and where it must move."""
+
+    columns = [
+        Col("code", _("System ID"), link=True),
+        Col("name", _("System name"), link=True),
+        Col("unit.department.name", _("Department")),
+        Col("unit.name", _("Owning unit")),
+        Col("get_hosting_display", _("Where it runs")),
+        Col(destination, _("Where it must move")),
+        Col(lambda s: fy(s.next_renewal_fy), _("Next renewal")),
+    ]
+    caption = _("Systems of the working group")
+    empty_text = _("No systems you may see belong to this working group.")
 
 
 class ContractTable(RecordTable):

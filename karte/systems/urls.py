@@ -28,6 +28,20 @@ urlpatterns = [
     path("vendors/", views.VendorListView.as_view(), name="vendor_list"),
     path("vendors/<int:pk>/", views.VendorDetailView.as_view(), name="vendor_detail"),
     path("vendors/<int:pk>/history/", views.VendorHistoryView.as_view(), name="vendor_history"),
+    path("vendors/<int:pk>/edit/", views.VendorEditView.as_view(), name="vendor_edit"),
+    path("vendors/<int:pk>/merge/", views.VendorMergeView.as_view(), name="vendor_merge"),
+    path("working-groups/", views.WorkingGroupListView.as_view(), name="workinggroup_list"),
+    path("working-groups/add/", views.WorkingGroupEditView.as_view(), name="workinggroup_add"),
+    path("working-groups/<int:pk>/", views.WorkingGroupDetailView.as_view(), name="workinggroup_detail"),
+    path("working-groups/<int:pk>/edit/", views.WorkingGroupEditView.as_view(), name="workinggroup_edit"),
+    path(
+        "working-groups/<int:pk>/delete/", views.WorkingGroupDeleteView.as_view(), name="workinggroup_delete"
+    ),
+    path(
+        "working-groups/<int:pk>/history/",
+        views.WorkingGroupHistoryView.as_view(),
+        name="workinggroup_history",
+    ),
     path("lock-in/", views.LockInView.as_view(), name="lock_in"),
     path("renewals/", views.RenewalsView.as_view(), name="renewals"),
     path("common-platform/", views.CommonPlatformView.as_view(), name="platform"),

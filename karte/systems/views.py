@@ -8,11 +8,11 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from karte.core.fiscal import format_fiscal_year
 from karte.core.generic import (
@@ -28,9 +28,24 @@ from karte.core.scoping import CHANGE, VIEW, scope_for
 from karte.core.tables import bind
 from karte.systems import selectors, services
 from karte.systems.choices import Hosting
-from karte.systems.filters import SystemFilterSet, VendorFilterSet, current_fiscal_year, settings_for
-from karte.systems.forms import ContractForm, CostForm, FiscalYearForm, PortfolioSettingsForm, SystemForm
-from karte.systems.models import Contract, Cost, System, Vendor
+from karte.systems.filters import (
+    SystemFilterSet,
+    VendorFilterSet,
+    WorkingGroupFilterSet,
+    current_fiscal_year,
+    settings_for,
+)
+from karte.systems.forms import (
+    ContractForm,
+    CostForm,
+    FiscalYearForm,
+    PortfolioSettingsForm,
+    SystemForm,
+    VendorForm,
+    VendorMergeForm,
+    WorkingGroupForm,
+)
+from karte.systems.models import Contract, Cost, System, Vendor, WorkingGroup
 from karte.systems.tables import (
     CommonPlatformTable,
     ContractTable,
@@ -43,6 +58,8 @@ from karte.systems.tables import (
     VendorContractTable,
     VendorTable,
     VendorYearTable,
+    WorkingGroupSystemTable,
+    WorkingGroupTable,
     attach_lock_in,
 )
 
@@ -349,11 +366,117 @@ class VendorDetailView(ObjectDetailView):
             contract_table=bind(VendorContractTable(self.request.GET), contracts),
             system_count=len(year_table.grid),
         )
+        if context["edit_url"] is not None:
+            # Whoever may rename the vendor may also merge a duplicate record of the company into it.
+            merge_form = VendorMergeForm(user=self.request.user, keep=self.object)
+            context.update(
+                merge_form=merge_form,
+                merge_possible=merge_form.fields["duplicate"].queryset.exists(),
+                merge_url=reverse("systems:vendor_merge", kwargs={"pk": self.object.pk}),
+            )
         return context
 
 
 class VendorHistoryView(ObjectHistoryView):
     model = Vendor
+
+
+class VendorEditView(ObjectEditView):
+    """The office renames a vendor; its identity (and so its contracts and lock-in) stays."""
+
+    model = Vendor
+    form_class = VendorForm
+    scope_test = "is_office"
+
+    def save(self, form):
+        return services.rename_vendor(self.object, form.cleaned_data["name"], user=self.request.user)
+
+
+class VendorMergeView(ScopeRequiredMixin, View):
+    """POST only: the office merges a duplicate record of the same company into this vendor."""
+
+    scope_test = "is_office"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        keep = get_object_or_404(Vendor.objects.restrict(request.user, CHANGE), pk=kwargs["pk"])
+        form = VendorMergeForm(request.POST, user=request.user, keep=keep)
+        if form.is_valid():
+            duplicate = form.cleaned_data["duplicate"]
+            name = duplicate.name
+            services.merge_vendors(keep, duplicate, user=request.user)
+            messages.success(
+                request,
+                _("“%(duplicate)s” was merged into “%(vendor)s”.") % {"duplicate": name, "vendor": keep.name},
+            )
+        else:
+            messages.error(request, " ".join(form.errors.get("duplicate", [])))
+        return redirect(keep.get_absolute_url())
+
+
+# --- Working groups ---------------------------------------------------------------------------------
+class WorkingGroupListView(ObjectListView):
+    model = WorkingGroup
+    table_class = WorkingGroupTable
+    filterset_class = WorkingGroupFilterSet
+    template_name = "systems/workinggroup_list.html"
+
+    def get_queryset(self):
+        # Counts of what the user may see: a department's editor does not learn of others' systems.
+        visible = Q(systems__in=System.objects.restrict(self.request.user, VIEW))
+        return super().get_queryset().annotate(system_count=Count("systems", filter=visible))
+
+    def may_add(self) -> bool:
+        return scope_for(self.request.user).is_office
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "is_office": scope_for(self.request.user).is_office}
+
+
+class WorkingGroupDetailView(ObjectDetailView):
+    """A working group: its member units and migration date, and its systems as far as the user may see."""
+
+    model = WorkingGroup
+    template_name = "systems/workinggroup_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        systems = list(selectors.working_group_systems(self.request.user, self.object))
+        context.update(
+            member_units=list(self.object.member_units.order_by("code")),
+            system_count=len(systems),
+            system_table=bind(WorkingGroupSystemTable(self.request.GET), systems),
+        )
+        return context
+
+
+class WorkingGroupHistoryView(ObjectHistoryView):
+    model = WorkingGroup
+
+
+class WorkingGroupEditView(ObjectEditView):
+    """Only the office forms and changes working groups, for its whole body."""
+
+    model = WorkingGroup
+    form_class = WorkingGroupForm
+    scope_test = "is_office"
+
+    def save(self, form):
+        group = form.save(commit=False)
+        if group.body_id is None:
+            group.body_id = form.group_body_id()
+        return services.save_working_group(group, form.cleaned_data["member_units"], user=self.request.user)
+
+
+class WorkingGroupDeleteView(ObjectDeleteView):
+    model = WorkingGroup
+    scope_test = "is_office"
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        services.delete_working_group(self.object, user=request.user)
+        messages.success(request, _("Deleted."))
+        return redirect(self.model_url("list"))
 
 
 # --- Portfolio views --------------------------------------------------------------------------------

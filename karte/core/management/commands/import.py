@@ -19,8 +19,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--fiscal-year", help="the fiscal year of the sheet's yearly amounts (2022, 令和4年度, R4)"
         )
+        parser.add_argument("--round", help="the survey round the sheet answers, by name (令和4年度調査)")
 
-    def handle(self, kind, file, apply, fiscal_year, **options):
+    def handle(self, kind, file, apply, fiscal_year, round, **options):
         importer_class = get_importer(kind)
         if importer_class is None:
             raise CommandError(
@@ -34,6 +35,10 @@ class Command(BaseCommand):
                 chosen["fiscal_year"] = parse_fiscal_year(fiscal_year)
             except FiscalParseError as exc:
                 raise CommandError(str(exc)) from exc
+        if round:
+            if "round" not in importer_class.options:
+                raise CommandError(f"「{kind}」の取り込みには照会を指定できません")
+            chosen["round"] = round
         importer = importer_class(None, **chosen)
         try:
             plan = build_plan(importer, file)
