@@ -90,6 +90,7 @@ class ImportUploadForm(forms.Form):
     round = forms.ChoiceField(
         label=_("Survey round"),
         help_text=_("The open survey round the sheet answers."),
+        error_messages={"required": _("Choose a survey round: only an open round takes a sheet.")},
     )
 
     def __init__(self, *args, importer=None, **kwargs):

@@ -177,8 +177,7 @@ class RoundDetailView(ScopeRequiredMixin, TemplateView):
             .select_related("department", "submitted_by")
         )
         spec = kind_of(survey)
-        count_answers = getattr(spec, "answer_counts", None)
-        answer_counts = count_answers(survey) if count_answers else {}
+        answer_counts = spec.answer_counts(survey)
         whole_body = scope.reads_whole_body
         base_answers_url = answers_url(survey)
         rows = [

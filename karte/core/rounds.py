@@ -41,6 +41,10 @@ class RoundKind:
     def answers_changed(self, survey: SurveyRound, department_ids: Iterable[int]) -> None:
         """Recompute whatever the module derives from these departments' answers (e.g. KPIs)."""
 
+    def answer_counts(self, survey: SurveyRound) -> dict[int, int]:
+        """Return {department id: number of answers} for the progress table."""
+        return {}
+
 
 _kinds: dict[str, RoundKind] = {}
 

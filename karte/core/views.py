@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from karte.core import audit, selectors
+from karte.core.charts import bar_chart
 from karte.core.choices import ImportJobStatus
 from karte.core.filters import OrgUnitFilterSet
 from karte.core.forms import AuditFilterForm, ImportUploadForm, OrgUnitForm, PersonForm
@@ -36,13 +37,11 @@ class DashboardView(TemplateView):
         user = self.request.user
         scope = scope_for(user)
         per_department = selectors.sections_per_department(user)
-        chart = {
-            "grid": {"left": 140, "right": 24, "top": 16, "bottom": 32},
-            "xAxis": {"type": "value", "minInterval": 1},
-            "yAxis": {"type": "category", "inverse": True, "data": [name for name, _n in per_department]},
-            "series": [{"type": "bar", "data": [n for _name, n in per_department], "name": _("Sections")}],
-            "tooltip": {"trigger": "axis"},
-        }
+        chart = bar_chart(
+            [name for name, _n in per_department],
+            [(_("Sections"), [n for _name, n in per_department])],
+            horizontal=True,
+        )
         return {
             **super().get_context_data(**kwargs),
             "has_role": scope.role is not None,
@@ -203,7 +202,10 @@ class ImportNewView(ScopeRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.check_permitted()
-        return self.render_to_response(self.get_context_data(form=ImportUploadForm(importer=self.importer)))
+        # A module page may link here with its choice made, e.g. ?round=令和4年度調査.
+        initial = {name: request.GET[name] for name in self.importer.options if name in request.GET}
+        form = ImportUploadForm(importer=self.importer, initial=initial)
+        return self.render_to_response(self.get_context_data(form=form))
 
     def post(self, request, *args, **kwargs):
         self.check_permitted()

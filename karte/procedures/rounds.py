@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karte.core.models import SurveyRound
 from karte.core.rounds import RoundKind, register
-from karte.procedures.models import Procedure, ProcedureAnswer
+from karte.procedures.models import Procedure, ProcedureAnswer, RoundSummary
 from karte.procedures.services import ANSWER_FIELDS, refresh_summaries
 
 BATCH = 5000
@@ -67,3 +67,6 @@ class ProcedureRound(RoundKind):
 
     def answers_changed(self, survey: SurveyRound, department_ids) -> None:
         refresh_summaries(survey, department_ids)
+
+    def answer_counts(self, survey: SurveyRound) -> dict[int, int]:
+        return dict(RoundSummary.objects.filter(round=survey).values_list("department_id", "procedures"))

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from karte.core.charts import bar_chart
 from karte.core.fiscal import format_fiscal_year
 from karte.core.generic import (
     ObjectDeleteView,
@@ -65,7 +66,6 @@ from karte.procedures.tables import (
     reason_label,
 )
 from karte.systems.models import System
-from karte.systems.views import bar_chart
 
 LIVE_CASES_SHOWN = 50
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from karte.core.charts import bar_chart
 from karte.core.fiscal import format_fiscal_year
 from karte.core.generic import (
     PER_PAGE,
@@ -64,24 +65,6 @@ from karte.systems.tables import (
 )
 
 RENEWAL_YEARS_AHEAD = 5
-
-
-def bar_chart(categories: list[str], series: list[tuple[str, list]], *, horizontal: bool = False) -> dict:
-    """Return an ECharts option for bars of one or more series over `categories`."""
-    category_axis = {"type": "category", "data": categories}
-    value_axis = {"type": "value", "minInterval": 1}
-    if horizontal:
-        category_axis["inverse"] = True
-    option = {
-        "tooltip": {"trigger": "axis"},
-        "grid": {"left": 140 if horizontal else 64, "right": 24, "top": 40, "bottom": 32},
-        "xAxis": value_axis if horizontal else category_axis,
-        "yAxis": category_axis if horizontal else value_axis,
-        "series": [{"type": "bar", "name": name, "data": data} for name, data in series],
-    }
-    if len(series) > 1:
-        option["legend"] = {"data": [name for name, _data in series], "top": 0}
-    return option
 
 
 def budget_settlement_chart(rows: list[dict], label_key: str) -> dict:

@@ -316,3 +316,12 @@ def test_a_department_answers_by_editing_its_sheet_and_importing_it_back(client,
     assert (answer.yearly_volume, answer.status) == (4321, "online")
     assert round_kpis(survey, department_id=world.dept_a1.pk).online == 1
     assert answer_of(survey, procedures["a2"]).yearly_volume is None
+
+
+def test_the_excel_link_opens_the_import_page_with_the_round_chosen(client, world, survey):
+    open_round(world, name="令和8年度照会")
+    client.force_login(world.users["editor_a1"])
+
+    page = client.get(reverse("core:import_new", kwargs={"kind": "procedures"}), {"round": survey.name})
+
+    assert page.context["form"]["round"].value() == survey.name

@@ -738,3 +738,29 @@ def test_a_whole_prefecture_in_the_r4_shape_gives_30_7_41_8_and_13_9(organisatio
     assert sum(kpis.planned_by_fy.values()) == 690 and set(kpis.planned_by_fy) == {2025}
     # Bulk writes: far fewer queries than rows (SQLite splits a bulk insert every 999 parameters).
     assert len(queries) < len(rows) // 10
+
+
+def test_the_whole_prefecture_goes_from_8_2_to_30_7_by_count_and_32_0_to_41_8_by_volume(
+    organisation, tmp_path
+):
+    """The seeds: R2, 292 of 3,561 procedures online, about 32% of the cases; R4 as above. The same IDs
+    run through both sheets, so the first 3,561 procedures are matched across the rounds."""
+    for name, sample, shape in (
+        (R2_ROUND, R2, (3561, 292, 0, 4_800_000, 1_536_000)),
+        (R4_ROUND, R4, (4950, 1520, 690, 5_350_437, 2_236_706)),
+    ):
+        header, rows = prefecture_rows(sample, *shape)
+        imported(ProceduresImporter(None, round=name), sheet(tmp_path, rows, header, name=f"{name}.xlsx"))
+
+    change = year_over_year(the_round(R4_ROUND), the_round(R2_ROUND))
+
+    before, after = change["previous"], change["current"]
+    assert (before.online_share_by_count, after.online_share_by_count) == (Decimal("8.2"), Decimal("30.7"))
+    assert (before.online_share_by_volume, after.online_share_by_volume) == (Decimal("32.0"), Decimal("41.8"))
+    assert (change["matched"], change["added"], change["dropped"]) == (3561, 1389, 0)
+    # The first 292 were online in both; 1,228 more came online.
+    assert len(change["newly_online"]) == 1520 - 292
+    out = io.StringIO()
+    call_command("report", "procedures", "--round", R4_ROUND, stdout=out)
+    assert "オンライン化率（手続数）: 8.2% → 30.7%" in out.getvalue()
+    assert "オンライン化率（件数）: 32.0% → 41.8%" in out.getvalue()
