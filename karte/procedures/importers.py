@@ -54,6 +54,8 @@ from karte.procedures.services import refresh_summaries
 
 KIND = "procedures"
 BATCH = 2000
+# bulk_update writes one CASE WHEN per field over its batch: smaller batches keep it linear.
+UPDATE_BATCH = 250
 YES, NO = "有", "無"
 
 # Inventory fields a row may set on the procedure, and answer fields it may set in the round.
@@ -350,18 +352,8 @@ class ProceduresImporter(Importer):
             procedures = procedures.restrict(self.user, CHANGE)
         by_code: dict[tuple[int, str], Procedure] = {}
         by_owner: dict[tuple[int, str], list[Procedure]] = {}
-        for procedure in procedures.only(
-            "pk",
-            "body_id",
-            "unit_id",
-            "code",
-            "name",
-            "legal_basis",
-            "kind",
-            "has_attachments",
-            "has_fee",
-            *APPLICANT_FLAGS,
-        ):
+        # Whole rows: the history written on update copies every field, and a deferred one costs a query.
+        for procedure in procedures:
             if procedure.code:
                 by_code[(procedure.body_id, procedure.code)] = procedure
             by_owner.setdefault((procedure.unit_id, procedure.name), []).append(procedure)
@@ -588,18 +580,23 @@ class ProceduresImporter(Importer):
                 progress(start + len(batch), total * 2)
         procedures = {p.record.key: procedure for p, procedure in zip(new, created, strict=True)}
 
-        updates = []
+        updates, changed = [], set()
         for p in planned:
             if p.action == NEW:
                 continue
             procedures[p.record.key] = p.existing
-            if any(name in p.changes for name in PROCEDURE_FIELDS):
+            names = {name for name in p.changes if name in PROCEDURE_FIELDS}
+            if names:
                 self._set_procedure(p.existing, p.record)
                 updates.append(p.existing)
+                changed |= names
         if updates:
-            fields = ["unit", "body", "code", "name", "legal_basis", "kind", "has_attachments", "has_fee"]
-            fields += APPLICANT_FLAGS
-            bulk_update_with_history(updates, Procedure, fields, batch_size=BATCH, default_user=self.user)
+            # Only the columns some row changes: a survey mostly changes answers, seldom the inventory.
+            fields = {"applicants": APPLICANT_FLAGS, "unit_id": ("unit",)}
+            columns = [column for name in sorted(changed) for column in fields.get(name, (name,))]
+            bulk_update_with_history(
+                updates, Procedure, columns, batch_size=UPDATE_BATCH, default_user=self.user
+            )
 
         new_answers, changed_answers = [], []
         for p in planned:
@@ -630,7 +627,7 @@ class ProceduresImporter(Importer):
                 changed_answers,
                 ProcedureAnswer,
                 ["unit", "department", *ANSWER_FIELDS],
-                batch_size=BATCH,
+                batch_size=UPDATE_BATCH,
                 default_user=self.user,
             )
         refresh_summaries(survey, departments)

@@ -110,20 +110,23 @@ def kpis_by_department(survey: SurveyRound, *, body_id: int | None = None) -> li
     ]
 
 
-def priority_list(answers, top_n: int) -> tuple[list[ProcedureAnswer], Decimal | None]:
-    """Return the `top_n` largest answers not yet online and the share of all cases they carry.
+def priority_list(answers, top_n: int, total_volume: int) -> tuple[list[ProcedureAnswer], Decimal | None]:
+    """Return the `top_n` largest answers not yet online and the share of `total_volume` they carry.
 
-    `answers` is a queryset of one round's answers already scoped to what the user may see.
+    `answers` is one round's answers already scoped to what the user may see; `total_volume` the cases
+    of that scope (from the KPIs). Each status not online is read largest first on the index
+    (round, status, yearly_volume) and the few candidates merged here, so that a national round of
+    millions of answers is never sorted whole.
     """
-    total = answers.aggregate(v=Sum("yearly_volume", default=0))["v"]
-    not_online = (
-        answers.exclude(status=OnlineStatus.ONLINE)
-        .filter(yearly_volume__isnull=False)
-        .select_related("procedure", "unit", "department")
-        .order_by("-yearly_volume", "pk")[:top_n]
-    )
-    rows = list(not_online)
-    return rows, percent(sum(a.yearly_volume or 0 for a in rows), total)
+    candidates = []
+    for status in [s for s in OnlineStatus.values if s != OnlineStatus.ONLINE] + [""]:
+        candidates.extend(
+            answers.filter(status=status, yearly_volume__isnull=False)
+            .select_related("procedure", "unit", "department")
+            .order_by("-yearly_volume", "pk")[:top_n]
+        )
+    rows = sorted(candidates, key=lambda a: (-a.yearly_volume, a.pk))[:top_n]
+    return rows, percent(sum(a.yearly_volume for a in rows), total_volume)
 
 
 @dataclass

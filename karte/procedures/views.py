@@ -201,7 +201,7 @@ class KpiView(ModuleMixin, ScopeRequiredMixin, TemplateView):
         answers = ProcedureAnswer.objects.restrict(user, VIEW).filter(round=survey)
         if department_id is not None:
             answers = answers.filter(department_id=department_id)
-        priorities, priority_share = selectors.priority_list(answers, top)
+        priorities, priority_share = selectors.priority_list(answers, top, kpis.volume)
         for rank, answer in enumerate(priorities, start=1):
             answer.rank = rank
 

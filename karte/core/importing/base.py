@@ -139,7 +139,7 @@ class Importer:
     # Templates list importer classes; without this they would try to instantiate them.
     do_not_call_in_templates = True
     # Keyword arguments the importer takes besides the user, offered on the upload page and the command
-    # line (for now only "fiscal_year": which year a sheet's yearly figures belong to).
+    # line: "fiscal_year" (which year a sheet's yearly figures belong to), "round" (the survey round).
     options: tuple[str, ...] = ()
 
     def __init__(self, user):

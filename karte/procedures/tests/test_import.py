@@ -682,8 +682,13 @@ def test_the_import_command_refuses_a_round_for_importers_without_rounds(organis
 def prefecture_rows(sample: Path, count: int, online: int, planned: int, volume: int, online_volume: int):
     """Rows in the sample's shape: `count` procedures, the first `online` online, the next `planned`
     planned, the rest later or impossible; the cases split so that the totals are exact."""
-    ws = openpyxl.load_workbook(sample).active
-    header = [c for c in next(ws.iter_rows(min_row=3, max_row=3, values_only=True))]
+    header = list(
+        next(openpyxl.load_workbook(sample).active.iter_rows(min_row=3, max_row=3, values_only=True))
+    )
+    # The procedures themselves (owner, name …) come from the R4 sample whatever the shape, so that the
+    # same ID is the same procedure in every sheet.
+    ws = openpyxl.load_workbook(R4).active
+    full = list(next(ws.iter_rows(min_row=3, max_row=3, values_only=True)))
     shapes = [list(r) for r in ws.iter_rows(min_row=4, values_only=True) if r[3]]
     others = count - online
     other_volume = 500 * others
@@ -693,7 +698,7 @@ def prefecture_rows(sample: Path, count: int, online: int, planned: int, volume:
     number_forms = [lambda n: n, lambda n: f"{n:,}", lambda n: f"{n}件", str]
     rows = []
     for n in range(count):
-        line = dict(zip(header, shapes[n % len(shapes)], strict=False))
+        line = dict(zip(full, shapes[n % len(shapes)], strict=True))
         line["手続ID"] = f"F{n:05d}"
         line["手続名"] = f"{line['手続名']}{n}"
         if n < online:
@@ -711,7 +716,7 @@ def prefecture_rows(sample: Path, count: int, online: int, planned: int, volume:
         line["年間処理件数"] = number_forms[n % 4](yearly)
         line["うちオンライン件数"] = share
         line["オンライン化状況"] = status
-        if "オンライン化予定時期" in line:
+        if "オンライン化予定時期" in header:
             line["オンライン化予定時期"] = planned_forms[n % 5] if status.endswith("予定") else None
             line["オンライン化できない理由"] = reasons
         rows.append([line.get(h) for h in header])
