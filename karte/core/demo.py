@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from karte.core.choices import Role
 from karte.core.importing.base import apply_plan, build_plan
 from karte.core.importing.registry import get_importer
 from karte.core.models import OrgUnit, SurveyRound
-from karte.core.rounds import close_round
+from karte.core.rounds import close_round, open_round, round_kind
 from karte.core.services import set_membership
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
@@ -68,6 +69,17 @@ def load_demo() -> list[DemoUser]:
         if (kind, options.get("round")) in DEMO_CLOSED_ROUNDS:
             survey = SurveyRound.objects.get(kind=kind, name=options["round"])
             close_round(survey, created[Role.OFFICE_ADMIN])
+    # This year's survey is under way, so that a newcomer can answer as a department and follow as the office.
+    office = created[Role.OFFICE_ADMIN]
+    open_round(
+        user=office,
+        body=office.membership.unit.body,
+        kind="procedures",
+        name="令和7年度調査",
+        fiscal_year=2025,
+        deadline=datetime.date(2025, 12, 26),
+        fields=[name for name, _label in round_kind("procedures").answer_fields],
+    )
     return DEMO_USERS
 
 
