@@ -8,8 +8,10 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from karte.core.choices import Role
+from karte.core.fiscal import fiscal_year_of, format_fiscal_year
 from karte.core.importing.base import apply_plan, build_plan
 from karte.core.importing.registry import get_importer
 from karte.core.models import OrgUnit, SurveyRound
@@ -71,13 +73,15 @@ def load_demo() -> list[DemoUser]:
             close_round(survey, created[Role.OFFICE_ADMIN])
     # This year's survey is under way, so that a newcomer can answer as a department and follow as the office.
     office = created[Role.OFFICE_ADMIN]
+    today = timezone.localdate()
+    this_year = fiscal_year_of(today)
     open_round(
         user=office,
         body=office.membership.unit.body,
         kind="procedures",
-        name="令和7年度調査",
-        fiscal_year=2025,
-        deadline=datetime.date(2025, 12, 26),
+        name=f"{format_fiscal_year(this_year, 'ja')}調査",
+        fiscal_year=this_year,
+        deadline=today + datetime.timedelta(days=30),
         fields=[name for name, _label in round_kind("procedures").answer_fields],
     )
     return DEMO_USERS
