@@ -263,3 +263,10 @@ def _as_of(model, fields: tuple[str, ...], ids: list[int], when) -> dict[int, tu
             # Ordered oldest first: the last record of each row before `when` wins.
             found.update({row[0]: row[1:] for row in history})
     return found
+
+
+def department_ids(survey: SurveyRound, body_id: int) -> list[int]:
+    """Return the ids of the departments of one body that answer in the round."""
+    return list(
+        RoundSummary.objects.filter(round=survey, body_id=body_id).values_list("department_id", flat=True)
+    )

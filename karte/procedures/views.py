@@ -201,6 +201,10 @@ class KpiView(ModuleMixin, ScopeRequiredMixin, TemplateView):
         answers = ProcedureAnswer.objects.restrict(user, VIEW).filter(round=survey)
         if department_id is not None:
             answers = answers.filter(department_id=department_id)
+        else:
+            # Name the body's departments on the answers' own column: in a round shared by many bodies the
+            # planner would otherwise walk the volume index of every body to find a small body's largest.
+            answers = answers.filter(department_id__in=selectors.department_ids(survey, survey.body_id))
         priorities, priority_share = selectors.priority_list(answers, top, kpis.volume)
         for rank, answer in enumerate(priorities, start=1):
             answer.rank = rank

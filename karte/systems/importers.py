@@ -178,7 +178,6 @@ class SystemsImporter(Importer):
         super().__init__(user)
         self.fiscal_year = fiscal_year or fiscal.fiscal_year_of(timezone.localdate())
         self.units = AssignableUnits(user)
-        self._department_names: dict[int, str] | None = None
 
     def permitted(self) -> bool:
         return self.user is None or scope_for(self.user).may_write
@@ -208,28 +207,7 @@ class SystemsImporter(Importer):
         return [Record((unit.body_id, values["code"]), fields, 0)]
 
     def _unit(self, values: dict[str, Any]):
-        if values["unit_code"]:
-            return self.units.get(code=values["unit_code"], column="unit_code")
-        name = values["unit_name"]
-        if not name:
-            raise RowError("所管課または所属コードを入力してください", "unit_name")
-        found = self.units.by_name.get(name, [])
-        if len(found) > 1 and values["department"]:
-            # The same section name in two departments (庶務課): the department says which.
-            departments = self._departments()
-            in_department = [u for u in found if departments.get(u.pk) == values["department"]]
-            if len(in_department) == 1:
-                return in_department[0]
-        return self.units.get(name=name, column="unit_name")
-
-    def _departments(self) -> dict[int, str]:
-        """Return {unit id: department name} for the unit names that occur more than once."""
-        if self._department_names is None:
-            repeated = [u.pk for units in self.units.by_name.values() if len(units) > 1 for u in units]
-            self._department_names = dict(
-                OrgUnit.objects.filter(pk__in=repeated).values_list("pk", "department__name")
-            )
-        return self._department_names
+        return self.units.find(values["unit_code"], values["unit_name"], values["department"])
 
     def describe(self, record: Record) -> str:
         return f"{record.key[1]} {record.fields.get('name', '')}"

@@ -310,6 +310,7 @@ class AssignableUnits:
 
         self.by_code: dict[str, list] = defaultdict(list)
         self.by_name: dict[str, list] = defaultdict(list)
+        self._departments: dict[int, str] | None = None
         # The command line (no user) may assign any current unit of any body.
         for unit in assignable_units(user, everything=user is None).only("pk", "code", "name", "body_id"):
             self.by_code[unit.code].append(unit)
@@ -326,3 +327,30 @@ class AssignableUnits:
                 f"所属「{shown}」は複数の団体・所属に該当します。所属コードで指定してください", column
             )
         return found[0]
+
+    def find(self, code: str | None, name: str | None, department: str | None = None):
+        """Return the unit a row names by code (column "unit_code") or by name (column "unit_name").
+
+        The same section name in two departments (庶務課) is told apart by the row's department name.
+        """
+        if code:
+            return self.get(code=code, column="unit_code")
+        if not name:
+            raise RowError("所管課または所属コードを入力してください", "unit_name")
+        found = self.by_name.get(name, [])
+        if len(found) > 1 and department:
+            in_department = [u for u in found if self._department_names().get(u.pk) == department]
+            if len(in_department) == 1:
+                return in_department[0]
+        return self.get(name=name, column="unit_name")
+
+    def _department_names(self) -> dict[int, str]:
+        """Return {unit id: department name} for the unit names that occur more than once."""
+        if self._departments is None:
+            from karte.core.models import OrgUnit
+
+            repeated = [u.pk for units in self.by_name.values() if len(units) > 1 for u in units]
+            self._departments = dict(
+                OrgUnit.objects.filter(pk__in=repeated).values_list("pk", "department__name")
+            )
+        return self._departments
