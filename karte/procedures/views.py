@@ -196,12 +196,16 @@ class KpiView(ModuleMixin, ScopeRequiredMixin, TemplateView):
         department_id = department.pk if department is not None else None
         top = chosen.get("top") or DEFAULT_TOP
 
-        kpis = selectors.round_kpis(survey, body_id=survey.body_id, department_id=department_id)
+        # The system administrator reads a round shared by many bodies (a national survey) as a whole;
+        # everyone else reads the round's body.
+        whole_round = scope.everything and department is None
+        body_id = None if whole_round else survey.body_id
+        kpis = selectors.round_kpis(survey, body_id=body_id, department_id=department_id)
         previous = self.previous_round(survey)
         answers = ProcedureAnswer.objects.restrict(user, VIEW).filter(round=survey)
         if department_id is not None:
             answers = answers.filter(department_id=department_id)
-        else:
+        elif not whole_round:
             # Name the body's departments on the answers' own column: in a round shared by many bodies the
             # planner would otherwise walk the volume index of every body to find a small body's largest.
             answers = answers.filter(department_id__in=selectors.department_ids(survey, survey.body_id))
@@ -233,10 +237,10 @@ class KpiView(ModuleMixin, ScopeRequiredMixin, TemplateView):
             priority_count=len(priorities),
             priority_share=format_percent(priority_share),
         )
-        if scope.reads_whole_body and department is None:
+        if scope.reads_whole_body and not whole_round and department is None:
             context.update(self.departments(survey))
         if previous is not None:
-            context.update(self.year_over_year(previous, survey, department_id, kpis))
+            context.update(self.year_over_year(previous, survey, department_id, kpis, whole_round))
         return context
 
     def previous_round(self, survey: SurveyRound) -> SurveyRound | None:
@@ -262,8 +266,11 @@ class KpiView(ModuleMixin, ScopeRequiredMixin, TemplateView):
         )
         return {"department_table": bind(table, table.sorted_rows(rows)), "department_chart": chart}
 
-    def year_over_year(self, previous: SurveyRound, survey: SurveyRound, department_id, kpis) -> dict:
-        before = selectors.round_kpis(previous, body_id=previous.body_id, department_id=department_id)
+    def year_over_year(
+        self, previous: SurveyRound, survey: SurveyRound, department_id, kpis, whole_round: bool = False
+    ) -> dict:
+        body_id = None if whole_round else previous.body_id
+        before = selectors.round_kpis(previous, body_id=body_id, department_id=department_id)
         measures = [
             (_("Online share by count"), "online_share_by_count"),
             (_("Online share by volume"), "online_share_by_volume"),

@@ -312,3 +312,17 @@ def test_the_kpi_page_costs_the_same_queries_however_many_answers(
         response = kpi_page(office)
     assert response.context["kpis"].procedures == answers
     assert len(response.context["priority_table"].rows) == min(20, answers * 3 // 4)
+
+
+def test_the_system_administrator_reads_a_round_shared_by_many_bodies_as_a_whole(client, world, small_round):
+    # A national survey: the same round also holds another body's answers.
+    answer_round(
+        small_round, [Row(world.section_b1, ONLINE, 1000, 1000), Row(world.section_b1, LATER, 500, 0)]
+    )
+    client.force_login(world.users["superuser"])
+    whole = kpi_page(client, round=small_round.pk).context["kpis"]
+    client.force_login(world.users["office_a"])
+    own = kpi_page(client, round=small_round.pk).context["kpis"]
+
+    assert (whole.procedures, whole.online, whole.volume) == (12, 4, 2500)
+    assert (own.procedures, own.online, own.volume) == (10, 3, 1000)
