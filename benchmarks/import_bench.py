@@ -35,7 +35,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from common import postgres_admin, with_database
 
 REPO = Path(__file__).resolve().parent.parent
 SETTINGS = "karte.settings"
@@ -136,17 +137,6 @@ def peak_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
-
-
-def _postgres_admin(url: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(statement)
-
-
 def run_child(args: argparse.Namespace) -> None:
     """Measure one sheet in this process and write the figures as JSON to args.result."""
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
@@ -155,9 +145,9 @@ def run_child(args: argparse.Namespace) -> None:
     if os.environ.get("DATABASE_URL"):
         pg_database = f"karte_import_bench_{os.getpid()}"
         url = os.environ["DATABASE_URL"]
-        _postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}"')
-        _postgres_admin(url, f'CREATE DATABASE "{pg_database}"')
-        os.environ["DATABASE_URL"] = _with_database(url, pg_database)
+        postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}"')
+        postgres_admin(url, f'CREATE DATABASE "{pg_database}"')
+        os.environ["DATABASE_URL"] = with_database(url, pg_database)
     try:
         # Migrated by another process so that neither its time nor its memory is counted here.
         subprocess.run(
@@ -175,7 +165,7 @@ def run_child(args: argparse.Namespace) -> None:
             from django.db import connections
 
             connections.close_all()
-            _postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)')
+            postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)')
     Path(args.result).write_text(json.dumps(result))
 
 

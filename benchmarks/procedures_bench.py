@@ -45,7 +45,6 @@ import os
 import platform
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,7 +52,9 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
+
+from common import migrate, percentile, postgres_admin, short, with_database
 
 REPO = Path(__file__).resolve().parent.parent
 SETTINGS = "karte.settings"
@@ -115,29 +116,6 @@ PARTICIPATION_STATUSES = ("submitted", "submitted", "in_progress", "not_started"
 
 
 # -- the database ------------------------------------------------------------------------------------
-def _with_database(url: str, name: str) -> str:
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
-
-
-def _postgres_admin(url: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(statement)
-
-
-def migrate() -> None:
-    subprocess.run(
-        [sys.executable, "-m", "django", "migrate", "--noinput", "--verbosity", "0"],
-        cwd=REPO,
-        env={
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-        },
-        check=True,
-    )
-
-
 def free_gb(path: str = "/") -> float:
     return shutil.disk_usage(path).free / 1024**3
 
@@ -739,12 +717,6 @@ class Row:
         return not self.bad and bool(self.times_ms) and percentile(self.times_ms, 95) < self.target_ms
 
 
-def percentile(times: list[float], p: float) -> float:
-    """Nearest-rank percentile: of 20 requests, p95 is the 19th fastest."""
-    ordered = sorted(times)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
 def measure_call(what: str, scope: str, call, args: argparse.Namespace, target_ms: float) -> Row:
     """Time `call` (which returns None, or a status for a page) after warm-up, counting its queries.
 
@@ -888,9 +860,9 @@ def sql_profile(row: Row, top: int, explain: bool) -> None:
         f"{total:.1f} ms, of which SQL {sql_ms:.1f} ms in {len(statements)} statements"
     )
     for ms, sql, params in sorted(statements, key=lambda s: s[0], reverse=True)[:top]:
-        print(f"  {ms:9.2f} ms  {_short(sql)}")
+        print(f"  {ms:9.2f} ms  {short(sql)}")
         if params:
-            print(f"                params {_short(repr(params), 200)}")
+            print(f"                params {short(repr(params), 200)}")
     if explain and statements:
         _ms, sql, params = max(statements, key=lambda s: s[0])
         prefix = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
@@ -900,11 +872,6 @@ def sql_profile(row: Row, top: int, explain: bool) -> None:
         print("  plan of the slowest statement:")
         for line in plan:
             print(f"    {' | '.join(str(c) for c in line)}")
-
-
-def _short(text: str, limit: int = 400) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- the report --------------------------------------------------------------------------------------
@@ -1070,7 +1037,7 @@ def main(argv: list[str] | None = None) -> int:
     if vendor == "postgresql":
         url = os.environ["DATABASE_URL"]
         if args.reuse:
-            os.environ["DATABASE_URL"] = _with_database(url, args.reuse)
+            os.environ["DATABASE_URL"] = with_database(url, args.reuse)
         else:
             need = args.bodies * args.procedures_per_body * BYTES_PER_PROCEDURE / 1024**3
             if free_gb() - need < MIN_FREE_GB:
@@ -1079,9 +1046,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"{MIN_FREE_GB:g} GB"
                 )
             pg_database = f"karte_procedures_bench_{os.getpid()}"
-            _postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}"')
-            _postgres_admin(url, f'CREATE DATABASE "{pg_database}"')
-            os.environ["DATABASE_URL"] = _with_database(url, pg_database)
+            postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}"')
+            postgres_admin(url, f'CREATE DATABASE "{pg_database}"')
+            os.environ["DATABASE_URL"] = with_database(url, pg_database)
     try:
         started = time.perf_counter()
         migrate()
@@ -1092,7 +1059,7 @@ def main(argv: list[str] | None = None) -> int:
             from django.db import connections
 
             connections.close_all()
-            _postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)')
+            postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)')
         elif pg_database:
             print(f"kept database {pg_database} (measure it again with --reuse {pg_database})")
         if keep_var_dir:

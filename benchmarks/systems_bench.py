@@ -39,7 +39,6 @@ import pstats
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,7 +46,9 @@ import traceback
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
+
+from common import migrate, percentile, postgres_admin, short, with_database
 
 REPO = Path(__file__).resolve().parent.parent
 SETTINGS = "karte.settings"
@@ -141,29 +142,6 @@ LEGAL_FORMS = ("株式会社{}", "{}株式会社", "有限会社{}", "{}(株)")
 
 
 # -- the database: fresh, migrated by another process, dropped afterwards ---------------------------
-def _with_database(url: str, name: str) -> str:
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
-
-
-def _postgres_admin(url: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(statement)
-
-
-def migrate() -> None:
-    subprocess.run(
-        [sys.executable, "-m", "django", "migrate", "--noinput", "--verbosity", "0"],
-        cwd=REPO,
-        env={
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-        },
-        check=True,
-    )
-
-
 # -- the fixture ------------------------------------------------------------------------------------
 @dataclass
 class Fixture:
@@ -477,12 +455,6 @@ class Row:
         return not self.bad and bool(self.times_ms) and self.percentile(95) < TARGET_P95_MS
 
 
-def percentile(times: list[float], p: float) -> float:
-    """Nearest-rank percentile: of 60 requests, p95 is the 57th fastest."""
-    ordered = sorted(times)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
 def list_variants(user) -> list[tuple[str, dict]]:
     """(label, query parameters) of the ways the list is asked for: unfiltered, and a few filters."""
     from django.db.models import Count
@@ -643,15 +615,15 @@ def sql_profile(client, url: str, top: int, explain: bool) -> None:
         f"in {len(statements)} statements (the rest is Python: view, template, middleware)"
     )
     for ms, sql, params in sorted(statements, key=lambda s: s[0], reverse=True)[:top]:
-        print(f"    {ms:8.2f} ms  {_short(sql)}")
+        print(f"    {ms:8.2f} ms  {short(sql)}")
         if params:
-            print(f"                 params {_short(repr(params), 200)}")
+            print(f"                 params {short(repr(params), 200)}")
     repeated = Counter(sql for _ms, sql, _p in statements)
     for sql, count in repeated.most_common():
         if count < 2:
             break
         spent = sum(ms for ms, s, _p in statements if s == sql)
-        print(f"    repeated {count}× ({spent:.1f} ms): {_short(sql)}")
+        print(f"    repeated {count}× ({spent:.1f} ms): {short(sql)}")
     if explain and statements:
         _ms, sql, params = max(statements, key=lambda s: s[0])
         prefix = "EXPLAIN ANALYZE " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
@@ -661,11 +633,6 @@ def sql_profile(client, url: str, top: int, explain: bool) -> None:
         print("    plan of the slowest statement:")
         for line in plan:
             print(f"      {' | '.join(str(c) for c in line)}")
-
-
-def _short(text: str, limit: int = 400) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def python_profile(client, url: str, lines: int) -> None:
@@ -830,9 +797,9 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("DATABASE_URL"):
         url = os.environ["DATABASE_URL"]
         pg_database = f"karte_systems_bench_{os.getpid()}"
-        _postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}"')
-        _postgres_admin(url, f'CREATE DATABASE "{pg_database}"')
-        os.environ["DATABASE_URL"] = _with_database(url, pg_database)
+        postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}"')
+        postgres_admin(url, f'CREATE DATABASE "{pg_database}"')
+        os.environ["DATABASE_URL"] = with_database(url, pg_database)
     try:
         started = time.perf_counter()
         migrate()
@@ -843,7 +810,7 @@ def main(argv: list[str] | None = None) -> int:
             from django.db import connections
 
             connections.close_all()
-            _postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)')
+            postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)')
         elif pg_database:
             print(f"kept database {pg_database}")
         if args.keep or parent_dir:
