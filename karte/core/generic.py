@@ -209,7 +209,11 @@ class ObjectEditView(ModelViewMixin, TemplateView):
         with transaction.atomic():
             obj = self.save(form)
         messages.success(request, _("Saved."))
-        return redirect(self.model_url("detail", pk=obj.pk))
+        return redirect(self.saved_url(obj))
+
+    def saved_url(self, obj) -> str:
+        """Return where the user goes after saving: the record's page."""
+        return self.model_url("detail", pk=obj.pk)
 
     def save(self, form):
         """Persist the form; modules with business rules override this to call their service."""
@@ -254,14 +258,22 @@ class ObjectDeleteView(ModelViewMixin, TemplateView):
         self.object = self.get_object()
         try:
             with transaction.atomic():
-                self.object.delete()
+                self.remove(self.object)
         except ProtectedError:
             messages.error(
                 request, _("This record is still referred to by other records and cannot be deleted.")
             )
             return redirect(self.model_url("detail", pk=self.object.pk))
         messages.success(request, _("Deleted."))
-        return redirect(self.model_url("list"))
+        return redirect(self.deleted_url(self.object))
+
+    def remove(self, obj) -> None:
+        """Delete the record; modules with business rules override this to call their service."""
+        obj.delete()
+
+    def deleted_url(self, obj) -> str:
+        """Return where the user goes after deleting: the list."""
+        return self.model_url("list")
 
     def get_context_data(self, **kwargs):
         return {
@@ -275,3 +287,72 @@ class ObjectDeleteView(ModelViewMixin, TemplateView):
                 (_("Delete"), None),
             ],
         }
+
+
+class ChildRecordMixin:
+    """For records read and changed from their parent's page (a system's contracts, a support case's
+    hearings): breadcrumbs, 'cancel' and the page after saving or deleting lead back to the parent.
+
+    `parent_field` names the foreign key, `parent_list_url` the URL name of the parents' list and
+    `parent_anchor` the section of the parent's page to return to. Adding takes the parent from
+    ?<parent_field>=ID, and only a parent the user may change.
+    """
+
+    parent_field = ""
+    parent_list_url = ""
+    parent_anchor = ""
+
+    def get_queryset(self):
+        return super().get_queryset().select_related(self.parent_field)
+
+    def model_url(self, suffix: str, **kwargs) -> str:
+        if suffix == "list":
+            return reverse(self.parent_list_url)
+        return super().model_url(suffix, **kwargs)
+
+    def parent(self):
+        record = getattr(self, "object", None)
+        if record is not None:
+            return getattr(record, self.parent_field)
+        if not hasattr(self, "_requested_parent"):
+            pk = self.request.GET.get(self.parent_field, "")
+            parents = self.model._meta.get_field(self.parent_field).related_model.objects
+            self._requested_parent = (
+                parents.restrict(self.request.user, CHANGE).filter(pk=pk).first() if pk.isdigit() else None
+            )
+        return self._requested_parent
+
+    def parent_url(self, parent) -> str:
+        return parent.get_absolute_url() + (f"#{self.parent_anchor}" if self.parent_anchor else "")
+
+    def base_breadcrumbs(self) -> list[tuple[str, str | None]]:
+        parent_model = self.model._meta.get_field(self.parent_field).related_model
+        crumbs = [(str(parent_model._meta.verbose_name_plural), reverse(self.parent_list_url))]
+        parent = self.parent()
+        if parent is not None:
+            crumbs.append((str(parent), parent.get_absolute_url()))
+        return crumbs
+
+
+class ChildRecordEditView(ChildRecordMixin, ObjectEditView):
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        parent = self.parent()
+        initial = {self.parent_field: parent.pk} if self.object is None and parent is not None else {}
+        form = self.form_class(instance=self.object, user=request.user, initial=initial)
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def saved_url(self, obj) -> str:
+        return self.parent_url(getattr(obj, self.parent_field))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        parent = self.parent()
+        if parent is not None:
+            context["cancel_url"] = parent.get_absolute_url()
+        return context
+
+
+class ChildRecordDeleteView(ChildRecordMixin, ObjectDeleteView):
+    def deleted_url(self, obj) -> str:
+        return self.parent_url(getattr(obj, self.parent_field))

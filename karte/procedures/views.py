@@ -3,11 +3,8 @@ their hearings, form templates (申請画面テンプレート), and the office'
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Max, Q
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -15,6 +12,9 @@ from django.views.generic import TemplateView
 from karte.core.charts import bar_chart
 from karte.core.fiscal import format_fiscal_year
 from karte.core.generic import (
+    ChildRecordDeleteView,
+    ChildRecordEditView,
+    ChildRecordMixin,
     ObjectDeleteView,
     ObjectDetailView,
     ObjectEditView,
@@ -23,7 +23,7 @@ from karte.core.generic import (
     ScopeRequiredMixin,
 )
 from karte.core.models import OrgUnit, SurveyRound
-from karte.core.scoping import CHANGE, VIEW, scope_for
+from karte.core.scoping import VIEW, scope_for
 from karte.core.tables import bind
 from karte.procedures import selectors, services
 from karte.procedures.choices import OnlineStatus, SupportStatus
@@ -383,27 +383,12 @@ class SupportCaseDeleteView(ObjectDeleteView):
 
 
 # --- hearings: read and changed from their case's page ----------------------------------------------
-class CaseChildMixin:
-    """Breadcrumbs, 'cancel' and the page after saving lead back to the support case."""
+class CaseChildMixin(ChildRecordMixin):
+    """Hearings are read and changed from their support case's page."""
 
-    def get_queryset(self):
-        return super().get_queryset().select_related("case")
-
-    def model_url(self, suffix: str, **kwargs) -> str:
-        if suffix == "list":
-            return reverse("procedures:supportcase_list")
-        return super().model_url(suffix, **kwargs)
-
-    def parent_case(self) -> SupportCase | None:
-        record = getattr(self, "object", None)
-        return record.case if record is not None else None
-
-    def base_breadcrumbs(self) -> list[tuple[str, str | None]]:
-        crumbs = [(str(SupportCase._meta.verbose_name_plural), reverse("procedures:supportcase_list"))]
-        case = self.parent_case()
-        if case is not None:
-            crumbs.append((str(case), case.get_absolute_url()))
-        return crumbs
+    parent_field = "case"
+    parent_list_url = "procedures:supportcase_list"
+    parent_anchor = "hearings"
 
 
 class HearingDetailView(CaseChildMixin, ObjectDetailView):
@@ -415,56 +400,13 @@ class HearingHistoryView(CaseChildMixin, ObjectHistoryView):
     model = Hearing
 
 
-class HearingEditView(CaseChildMixin, ObjectEditView):
-    """Adds take the case from ?case= (preselected; the form offers only cases the user may change)."""
-
+class HearingEditView(CaseChildMixin, ChildRecordEditView):
     model = Hearing
     form_class = HearingForm
 
-    def parent_case(self) -> SupportCase | None:
-        if getattr(self, "object", None) is not None:
-            return self.object.case
-        if not hasattr(self, "_requested"):
-            pk = self.request.GET.get("case", "")
-            cases = SupportCase.objects.restrict(self.request.user, CHANGE)
-            self._requested = cases.filter(pk=pk).first() if pk.isdigit() else None
-        return self._requested
 
-    def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        case = self.parent_case()
-        initial = {"case": case.pk} if self.object is None and case is not None else {}
-        form = self.form_class(instance=self.object, user=request.user, initial=initial)
-        return self.render_to_response(self.get_context_data(form=form))
-
-    def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
-        if response.status_code == 302:
-            return redirect(f"{self.saved.case.get_absolute_url()}#hearings")
-        return response
-
-    def save(self, form):
-        self.saved = form.save()
-        return self.saved
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        case = self.parent_case()
-        if case is not None:
-            context["cancel_url"] = case.get_absolute_url()
-        return context
-
-
-class HearingDeleteView(CaseChildMixin, ObjectDeleteView):
+class HearingDeleteView(CaseChildMixin, ChildRecordDeleteView):
     model = Hearing
-
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        case = self.object.case
-        with transaction.atomic():
-            self.object.delete()
-        messages.success(request, _("Deleted."))
-        return redirect(f"{case.get_absolute_url()}#hearings")
 
 
 # --- form templates: every member reads them, the office changes them ----------------------------------

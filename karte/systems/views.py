@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -18,6 +17,9 @@ from karte.core.charts import bar_chart
 from karte.core.fiscal import format_fiscal_year
 from karte.core.generic import (
     PER_PAGE,
+    ChildRecordDeleteView,
+    ChildRecordEditView,
+    ChildRecordMixin,
     ObjectDeleteView,
     ObjectDetailView,
     ObjectEditView,
@@ -180,77 +182,11 @@ class SystemDeleteView(ObjectDeleteView):
 
 
 # --- Contracts and costs: read and changed from their system's karte --------------------------------
-class SystemChildMixin:
-    """Breadcrumbs, 'cancel' and the page after saving lead back to the system's karte."""
+class SystemChildMixin(ChildRecordMixin):
+    """Contracts and costs are read and changed from their system's karte."""
 
-    def get_queryset(self):
-        return super().get_queryset().select_related("system")
-
-    def model_url(self, suffix: str, **kwargs) -> str:
-        if suffix == "list":
-            return reverse("systems:system_list")
-        return super().model_url(suffix, **kwargs)
-
-    def parent_system(self) -> System | None:
-        record = getattr(self, "object", None)
-        return record.system if record is not None else None
-
-    def base_breadcrumbs(self) -> list[tuple[str, str | None]]:
-        crumbs = [systems_breadcrumb()]
-        system = self.parent_system()
-        if system is not None:
-            crumbs.append((str(system), system.get_absolute_url()))
-        return crumbs
-
-
-class SystemChildEditView(SystemChildMixin, ObjectEditView):
-    """Adds take the system from ?system= (preselected; the form offers only systems the user may change)."""
-
-    def requested_system(self) -> System | None:
-        pk = self.request.GET.get("system", "")
-        if not pk.isdigit():
-            return None
-        return System.objects.restrict(self.request.user, CHANGE).filter(pk=pk).first()
-
-    def parent_system(self) -> System | None:
-        if getattr(self, "object", None) is not None:
-            return self.object.system
-        if not hasattr(self, "_requested"):
-            self._requested = self.requested_system()
-        return self._requested
-
-    def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        system = self.parent_system()
-        initial = {"system": system.pk} if self.object is None and system is not None else {}
-        form = self.form_class(instance=self.object, user=request.user, initial=initial)
-        return self.render_to_response(self.get_context_data(form=form))
-
-    def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
-        if response.status_code == 302:
-            return redirect(self.saved.system.get_absolute_url())
-        return response
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        system = self.parent_system()
-        if system is not None:
-            context["cancel_url"] = system.get_absolute_url()
-        return context
-
-
-class SystemChildDeleteView(SystemChildMixin, ObjectDeleteView):
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        system = self.object.system
-        with transaction.atomic():
-            self.remove(self.object)
-        messages.success(request, _("Deleted."))
-        return redirect(system.get_absolute_url())
-
-    def remove(self, record) -> None:
-        record.delete()
+    parent_field = "system"
+    parent_list_url = "systems:system_list"
 
 
 class ContractDetailView(SystemChildMixin, ObjectDetailView):
@@ -265,7 +201,7 @@ class ContractHistoryView(SystemChildMixin, ObjectHistoryView):
     model = Contract
 
 
-class ContractEditView(SystemChildEditView):
+class ContractEditView(SystemChildMixin, ChildRecordEditView):
     model = Contract
     form_class = ContractForm
 
@@ -275,11 +211,10 @@ class ContractEditView(SystemChildEditView):
         contract.vendor = services.find_or_create_vendor(
             contract.system.body_id, form.cleaned_data["vendor_name"], user=user
         )
-        self.saved = services.save_contract(contract, user=user)
-        return self.saved
+        return services.save_contract(contract, user=user)
 
 
-class ContractDeleteView(SystemChildDeleteView):
+class ContractDeleteView(SystemChildMixin, ChildRecordDeleteView):
     model = Contract
 
     def remove(self, record) -> None:
@@ -296,16 +231,12 @@ class CostHistoryView(SystemChildMixin, ObjectHistoryView):
     model = Cost
 
 
-class CostEditView(SystemChildEditView):
+class CostEditView(SystemChildMixin, ChildRecordEditView):
     model = Cost
     form_class = CostForm
 
-    def save(self, form):
-        self.saved = form.save()
-        return self.saved
 
-
-class CostDeleteView(SystemChildDeleteView):
+class CostDeleteView(SystemChildMixin, ChildRecordDeleteView):
     model = Cost
 
 
