@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from karte.core.choices import ParticipationStatus, Role, RoundStatus
 from karte.core.models import Membership, OrgUnit, RoundParticipation, SurveyRound
@@ -123,11 +124,16 @@ def ensure_answerable(survey: SurveyRound, department_id: int, user) -> RoundPar
     it back; the office itself may still correct it while the round is open.
     """
     if not survey.is_open:
-        raise RoundRefused("この照会は締め切られています。回答は変更できません。")
+        raise RoundRefused(_("This survey round is closed: its answers cannot change."))
     participation = participation_for(survey, department_id)
     scope = scope_for(user)
     if participation.status == ParticipationStatus.SUBMITTED and not scope.is_office:
-        raise RoundRefused("提出済みの回答です。変更するには推進課に差し戻しを依頼してください。")
+        raise RoundRefused(
+            _(
+                "This answer has been submitted. "
+                "To change it, ask the digital administration office to send it back."
+            )
+        )
     return participation
 
 
@@ -154,7 +160,7 @@ def send_back(survey: SurveyRound, department_id: int, user) -> RoundParticipati
     """The office reopens a department's submitted answer."""
     _require_office(user)
     if not survey.is_open:
-        raise RoundRefused("締め切った照会の回答は差し戻せません。")
+        raise RoundRefused(_("Answers of a closed survey round cannot be sent back."))
     participation = participation_for(survey, department_id)
     participation.status = ParticipationStatus.REOPENED
     participation._history_user = user
@@ -167,7 +173,7 @@ def close_round(survey: SurveyRound, user) -> SurveyRound:
     """Close the round: from now on its answers are a frozen snapshot."""
     _require_office(user)
     if not survey.is_open:
-        raise RoundRefused("この照会は既に締め切られています。")
+        raise RoundRefused(_("This survey round is already closed."))
     survey.status = RoundStatus.CLOSED
     survey.closed_at = timezone.now()
     survey._history_user = user
@@ -182,7 +188,7 @@ def send_reminders(survey: SurveyRound, user) -> int:
     """E-mail the editors of every department that has not submitted; return how many mails went out."""
     _require_office(user)
     if not survey.is_open:
-        raise RoundRefused("締め切った照会には督促できません。")
+        raise RoundRefused(_("No reminders can be sent for a closed survey round."))
     waiting = survey.participations.exclude(status=ParticipationStatus.SUBMITTED).select_related("department")
     departments = {p.department_id: p for p in waiting}
     editors = Membership.objects.filter(
