@@ -6,6 +6,8 @@ import math
 import os
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,3 +50,21 @@ def short(text: str, limit: int = 400) -> str:
     """Return SQL or other text on one line, cut to `limit` characters."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@contextmanager
+def timed_statements():
+    """Yield a list that fills with (ms, sql, params) for every statement run inside the block."""
+    from django.db import connection
+
+    statements: list[tuple[float, str, object]] = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            statements.append(((time.perf_counter() - started) * 1000, sql, params))
+
+    with connection.execute_wrapper(timed):
+        yield statements

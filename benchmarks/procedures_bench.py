@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from common import migrate, percentile, postgres_admin, short, with_database
+from common import migrate, percentile, postgres_admin, short, timed_statements, with_database
 
 REPO = Path(__file__).resolve().parent.parent
 SETTINGS = "karte.settings"
@@ -837,17 +837,8 @@ def sql_profile(row: Row, top: int, explain: bool) -> None:
     """Run the row's call once, timing every statement; print the slowest (and the plan of the first)."""
     from django.db import connection
 
-    statements: list[tuple[float, str, object]] = []
-
-    def timed(execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            statements.append(((time.perf_counter() - started) * 1000, sql, params))
-
     started = time.perf_counter()
-    with connection.execute_wrapper(timed):
+    with timed_statements() as statements:
         try:
             row.call()
         except Exception as error:  # noqa: BLE001  the table already says it failed

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from common import migrate, percentile, postgres_admin, short, with_database
+from common import migrate, percentile, postgres_admin, short, timed_statements, with_database
 
 REPO = Path(__file__).resolve().parent.parent
 SETTINGS = "karte.settings"
@@ -596,17 +596,8 @@ def sql_profile(client, url: str, top: int, explain: bool) -> None:
     """Ask for `url` once, timing every statement; print the slowest and any that repeat."""
     from django.db import connection
 
-    statements: list[tuple[float, str, object]] = []
-
-    def timed(execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            statements.append(((time.perf_counter() - started) * 1000, sql, params))
-
     started = time.perf_counter()
-    with connection.execute_wrapper(timed):
+    with timed_statements() as statements:
         response = client.get(url)
     total = (time.perf_counter() - started) * 1000
     sql_ms = sum(s[0] for s in statements)
