@@ -74,6 +74,22 @@ class UnitOwnedModel(models.Model):
         abstract = True
 
 
+class BodyCodedModel(UnitOwnedModel):
+    """A registry record whose code is unique within its body (a system ID, a procedure ID).
+
+    The body is kept on the row and follows the unit, however the record was made.
+    """
+
+    body = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.body_id = self.unit.body_id
+        super().save(*args, **kwargs)
+
+
 class Membership(models.Model):
     """Where a person sits and what role they hold there."""
 

@@ -3,16 +3,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from karte.core.models import OrgUnit, SurveyRound, UnitOwnedModel
+from karte.core.models import BodyCodedModel, OrgUnit, SurveyRound, UnitOwnedModel
 from karte.core.scoping import ScopedQuerySet
 from karte.procedures.choices import OnlineStatus, ProcedureKind, ProposalKind, SupportStatus
 
 
-class Procedure(UnitOwnedModel):
+class Procedure(BodyCodedModel):
     """An administrative procedure in the inventory. `code` may be missing in old sheets: rounds then
     match a procedure by its owner and name."""
 
-    body = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", editable=False)
     code = models.CharField(_("procedure ID"), max_length=30, blank=True)
     name = models.CharField(_("procedure name"), max_length=300)
     legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
@@ -53,11 +52,6 @@ class Procedure(UnitOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}".strip()
-
-    def save(self, *args, **kwargs):
-        # The body follows the unit, so that IDs are unique per body however the record was made.
-        self.body_id = OrgUnit.objects.filter(pk=self.unit_id).values_list("body_id", flat=True).first()
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("procedures:procedure_detail", kwargs={"pk": self.pk})

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from karte.core.models import OrgUnit, UnitOwnedModel
+from karte.core.models import BodyCodedModel, OrgUnit
 from karte.core.scoping import ScopedQuerySet
 from karte.systems.choices import (
     ContractKind,
@@ -94,10 +94,9 @@ class WorkingGroup(BodyOwnedModel):
         return reverse("systems:workinggroup_detail", kwargs={"pk": self.pk})
 
 
-class System(UnitOwnedModel):
+class System(BodyCodedModel):
     """An information system: one karte."""
 
-    body = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", editable=False)
     code = models.CharField(_("system ID"), max_length=30)
     name = models.CharField(_("system name"), max_length=200)
     purpose = models.TextField(_("purpose"), blank=True)
@@ -140,11 +139,6 @@ class System(UnitOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
-
-    def save(self, *args, **kwargs):
-        # The body follows the unit, so that codes are unique per body however the record was made.
-        self.body_id = OrgUnit.objects.filter(pk=self.unit_id).values_list("body_id", flat=True).first()
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("systems:system_detail", kwargs={"pk": self.pk})
