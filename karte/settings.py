@@ -9,6 +9,7 @@ DATABASE_URL         postgres://… for PostgreSQL; SQLite in WAL mode otherwise
 REDIS_URL            redis://… to share the Huey queue between machines; SQLite queue otherwise
 KARTE_QUEUE_NAME     the queue's name, to run several instances on one Redis (karte)
 KARTE_IMPORT_MAX_MB  largest sheet accepted for import (20)
+KARTE_UPLOAD_MAX_MB  largest evidence file or certificate accepted (10)
 KARTE_EMAIL_HOST …   see EMAIL_* below
 """
 
@@ -61,6 +62,11 @@ INSTALLED_APPS = [
     "karte.core",
     "karte.systems",
     "karte.procedures",
+    "karte.security",
+    "karte.inspections",
+    "karte.vulnerabilities",
+    "karte.disposals",
+    "karte.incidents",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +210,10 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # Serve straight from the app folders: no collectstatic step for a newcomer to forget.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
+# Evidence, certificates and reports: outside any served folder, handed out only by views that check
+# the record (karte.core.uploads).
+KARTE_PRIVATE_FILES_DIR = VAR_DIR / "files"
+KARTE_UPLOAD_MAX_BYTES = int(float(os.environ.get("KARTE_UPLOAD_MAX_MB", "10")) * 1024 * 1024)
 KARTE_IMPORT_MAX_BYTES = int(float(os.environ.get("KARTE_IMPORT_MAX_MB", "20")) * 1024 * 1024)
 # Files below this size are previewed and applied during the request; larger ones go to the worker.
 KARTE_IMPORT_INLINE_MAX_BYTES = int(float(os.environ.get("KARTE_IMPORT_INLINE_MAX_MB", "1")) * 1024 * 1024)

@@ -9,5 +9,10 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("systems/", include("karte.systems.urls")),
     path("procedures/", include("karte.procedures.urls")),
+    path("security/", include("karte.security.urls")),
+    path("inspections/", include("karte.inspections.urls")),
+    path("vulnerabilities/", include("karte.vulnerabilities.urls")),
+    path("disposals/", include("karte.disposals.urls")),
+    path("incidents/", include("karte.incidents.urls")),
     path("", include("karte.core.urls")),
 ]

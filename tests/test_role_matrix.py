@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from importlib import import_module
 
 import openpyxl
 import pytest
@@ -204,6 +205,16 @@ SAMPLES = {
 }
 
 
+# Apps added later keep their samples and special pages next to their own tests (tests/role_samples.py).
+ROLE_SAMPLE_APPS = ["security", "inspections", "vulnerabilities", "disposals", "incidents"]
+SPECIAL_PAGES: dict = {}
+for _app in ROLE_SAMPLE_APPS:
+    _module = import_module(f"karte.{_app}.tests.role_samples")
+    SAMPLES.update(_module.SAMPLES)
+    SPECIAL_PAGES.update(_module.SPECIAL_PAGES)
+    OFFICE_ADDS |= _module.OFFICE_ADDS
+
+
 def marker(record) -> str:
     # A system's str() is "code name", two cells in every table and sheet; its name alone is distinctive.
     return record.name if isinstance(record, System) else str(record)
@@ -237,8 +248,9 @@ def classify(pattern: URLPattern):
     return None
 
 
-# Pages that are not generic record views: who gets what.
-SPECIAL_PAGES = {
+# Pages that are not generic record views: who gets what. ("record", Model) is a page of one record
+# (a file download, a karte section): 200 for those who may see the record, 404 for other members.
+SPECIAL_PAGES |= {
     "login": "public",
     "logout": "post-only",
     "set_language": "redirect",
@@ -469,6 +481,18 @@ def test_special_pages_follow_the_roles(client, world, samples, office_job, role
     for name, pattern in walk(get_resolver().url_patterns):
         kind = SPECIAL_PAGES.get(name)
         if kind is None or kind in ("post-only", "round"):
+            continue
+        if isinstance(kind, tuple):
+            _kind, model = kind
+            for record in samples[model]:
+                response = client.get(reverse(name, kwargs={"pk": record.pk}))
+                if role == "anonymous":
+                    expected = {302}
+                elif role not in MEMBERS:
+                    expected = {403}
+                else:
+                    expected = {200} if may_view(world, role, record) else {404}
+                assert response.status_code in expected, (name, role, str(record), response.status_code)
             continue
         variants = [{}]
         if "kind" in pattern.pattern.converters:

@@ -46,6 +46,9 @@ class RoundKind:
         """Return {department id: number of answers} for the progress table."""
         return {}
 
+    def round_closed(self, survey: SurveyRound, user) -> None:
+        """Carry the closed round's answers into the registry, for modules that keep a current state."""
+
 
 _kinds: dict[str, RoundKind] = {}
 
@@ -178,9 +181,9 @@ def close_round(survey: SurveyRound, user) -> SurveyRound:
     survey.closed_at = timezone.now()
     survey._history_user = user
     survey.save()
-    round_kind(survey.kind).answers_changed(
-        survey, survey.participations.values_list("department_id", flat=True)
-    )
+    spec = round_kind(survey.kind)
+    spec.answers_changed(survey, survey.participations.values_list("department_id", flat=True))
+    spec.round_closed(survey, user)
     return survey
 
 

@@ -1,0 +1,122 @@
+"""Files people attach to records: inspection evidence, disposal certificates, incident reports.
+
+They are kept under KARTE_PRIVATE_FILES_DIR, outside every folder the web server serves, under a random
+name, and go out only through `attachment_response`, called by a view that fetched the record through
+`restrict()`. What a file is comes from its content, not its name: an executable renamed to .pdf is
+refused, and so is anything over KARTE_UPLOAD_MAX_BYTES.
+
+In a form, use `AttachmentField`; its cleaned value keeps the name the user gave in `original_name`.
+In a model, `models.FileField(storage=private_storage, upload_to=attachment_path)`.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import uuid
+from pathlib import Path
+
+import filetype
+from django import forms
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# What people attach in an office: scans and signed documents, photos, office files, plain text.
+DOCUMENT_KINDS = frozenset({"pdf", "png", "jpg", "gif", "webp", "tif", "xlsx", "docx", "pptx", "zip", "txt"})
+TEXT_SNIFF_BYTES = 8192
+
+
+def private_storage() -> FileSystemStorage:
+    """The storage of attached files; a callable so that a test's settings take effect."""
+    return FileSystemStorage(location=settings.KARTE_PRIVATE_FILES_DIR, base_url=None)
+
+
+def attachment_path(instance, filename: str) -> str:
+    """A random name under the app and month: nothing of the user's file name reaches the disk."""
+    suffix = Path(filename).suffix.lower()
+    return f"{instance._meta.app_label}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class UploadRefused(ValueError):
+    """str() is the Japanese message for the user."""
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    for encoding in ("utf-8", "cp932"):
+        try:
+            # The sniffed head may end inside a multi-byte character.
+            head.decode(encoding, errors="strict" if len(head) < TEXT_SNIFF_BYTES else "ignore")
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def detect_kind(uploaded, kinds=DOCUMENT_KINDS) -> str:
+    """Return the file's kind (its proper extension) from its content; UploadRefused if it is not accepted."""
+    limit = settings.KARTE_UPLOAD_MAX_BYTES
+    if uploaded.size is not None and uploaded.size > limit:
+        raise UploadRefused(
+            _("The file is too large: at most %(mb)s MB can be attached.") % {"mb": limit // (1024 * 1024)}
+        )
+    uploaded.seek(0)
+    head = uploaded.read(TEXT_SNIFF_BYTES)
+    uploaded.seek(0)
+    if not head:
+        raise UploadRefused(_("The file is empty."))
+    guessed = filetype.guess(head)
+    kind = guessed.extension if guessed else ("txt" if _looks_like_text(head) else None)
+    if kind == "jpeg":
+        kind = "jpg"
+    if kind not in kinds:
+        raise UploadRefused(
+            _("This kind of file cannot be attached. Accepted: %(kinds)s.")
+            % {"kinds": ", ".join(sorted(k.upper() for k in kinds))}
+        )
+    return kind
+
+
+class AttachmentField(forms.FileField):
+    """A file field that accepts only the given kinds, judged by content, within the size limit.
+
+    The cleaned file is renamed to its proper extension; the user's name is kept in `original_name`.
+    """
+
+    def __init__(self, *args, kinds=DOCUMENT_KINDS, **kwargs):
+        self.kinds = kinds
+        kwargs.setdefault(
+            "help_text",
+            gettext_lazy("PDF, images, Excel, Word or text, up to %(mb)s MB.")
+            % {"mb": settings.KARTE_UPLOAD_MAX_BYTES // (1024 * 1024)},
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        cleaned = super().clean(data, initial)
+        if cleaned and cleaned is not initial and hasattr(cleaned, "read"):
+            try:
+                kind = detect_kind(cleaned, self.kinds)
+            except UploadRefused as refused:
+                raise forms.ValidationError(str(refused), code="refused") from None
+            cleaned.original_name = Path(cleaned.name).name[:255]
+            cleaned.name = f"attachment.{kind}"
+        return cleaned
+
+
+def attachment_response(fieldfile, download_name: str) -> FileResponse:
+    """Hand out an attached file as a download, never rendered in Karte's origin."""
+    if not fieldfile:
+        raise Http404
+    try:
+        handle = fieldfile.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    content_type = mimetypes.guess_type(fieldfile.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, as_attachment=True, filename=download_name, content_type=content_type)
+    response["Content-Security-Policy"] = "sandbox"
+    return response

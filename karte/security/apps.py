@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SecurityConfig(AppConfig):
+    name = "karte.security"
+    label = "security"
+    verbose_name = _("Security posture")
+    navigation = []
