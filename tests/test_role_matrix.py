@@ -249,7 +249,8 @@ def classify(pattern: URLPattern):
 
 
 # Pages that are not generic record views: who gets what. ("record", Model) is a page of one record
-# (a file download, a karte section): 200 for those who may see the record, 404 for other members.
+# (a file download, a karte section): 200 for those who may see the record, 404 for other members;
+# ("record-change", Model) the same for a page that changes the record, open to writers only.
 SPECIAL_PAGES |= {
     "login": "public",
     "logout": "post-only",
@@ -483,15 +484,19 @@ def test_special_pages_follow_the_roles(client, world, samples, office_job, role
         if kind is None or kind in ("post-only", "round"):
             continue
         if isinstance(kind, tuple):
-            _kind, model = kind
+            page, model = kind
             for record in samples[model]:
                 response = client.get(reverse(name, kwargs={"pk": record.pk}))
                 if role == "anonymous":
                     expected = {302}
-                elif role not in MEMBERS:
-                    expected = {403}
-                else:
+                elif page == "record":
+                    allowed = role in MEMBERS
                     expected = {200} if may_view(world, role, record) else {404}
+                else:  # "record-change"
+                    allowed = role in WRITERS
+                    expected = {200} if may_change(world, role, record) else {404}
+                if role != "anonymous" and not allowed:
+                    expected = {403}
                 assert response.status_code in expected, (name, role, str(record), response.status_code)
             continue
         variants = [{}]

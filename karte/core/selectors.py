@@ -71,6 +71,21 @@ def module_cards(user) -> list[dict]:
     return cards
 
 
+def module_karte_sections(user, system) -> list[dict]:
+    """Return the karte sections other modules add to a system's page: apps name a function in
+    `karte_sections` that takes the user and the system and returns a dict with the `template` to include
+    and its context (as `section`), or None when it has nothing to show."""
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    sections = []
+    for config in apps.get_app_configs():
+        path = getattr(config, "karte_sections", None)
+        if path and (section := import_string(path)(user, system)):
+            sections.append(section)
+    return sections
+
+
 def recent_changes(user, limit: int = 8) -> list[audit.Entry]:
     return audit.audit_trail(user, audit.TrailFilter(), limit=limit)
 

@@ -28,6 +28,7 @@ from karte.core.generic import (
     ScopeRequiredMixin,
 )
 from karte.core.scoping import CHANGE, VIEW, scope_for
+from karte.core.selectors import module_karte_sections
 from karte.core.tables import bind
 from karte.systems import selectors, services
 from karte.systems.choices import Hosting
@@ -164,6 +165,7 @@ class SystemDetailView(ObjectDetailView):
             cost_add_url=f"{reverse('systems:cost_add')}?system={system.pk}" if may_change else None,
             karte_xlsx_url=reverse("systems:system_karte_xlsx", kwargs={"pk": system.pk}),
             karte_pdf_url=reverse("systems:system_karte_pdf", kwargs={"pk": system.pk}),
+            karte_sections=module_karte_sections(user, system),
         )
         return context
 

@@ -1,0 +1,3 @@
+"""Role-matrix entries of the security survey round pages, merged by role_samples.py."""
+
+SPECIAL_PAGES = {}
