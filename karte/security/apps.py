@@ -7,3 +7,6 @@ class SecurityConfig(AppConfig):
     label = "security"
     verbose_name = _("Security posture")
     navigation = []
+
+    def ready(self) -> None:
+        from karte.security import importers, rounds  # noqa: F401  registers the importer and the round kind

@@ -1,0 +1,1 @@
+"""Importing the security survey sheet (`karte import security-survey FILE`)."""

@@ -1,0 +1,1 @@
+"""The yearly survey of protection profiles as a kind of survey round."""
