@@ -37,6 +37,12 @@ class Cell:
     is_num: bool = False
 
 
+class Row(list):
+    """A table row's cells; `tone` ("danger", "warning" or "") marks a row that needs attention."""
+
+    tone = ""
+
+
 @dataclass(frozen=True)
 class HeaderCell:
     label: str
@@ -126,18 +132,24 @@ class Table:
         """Return where a link cell points; tables with more than one link per row override this."""
         return obj.get_absolute_url()
 
-    def rows(self, objects: Iterable[Any]) -> list[list[Cell]]:
-        return [
-            [
+    def row_tone(self, obj: Any) -> str:
+        """Return "danger" or "warning" for a row that needs attention (a gap, an overdue finding)."""
+        return ""
+
+    def rows(self, objects: Iterable[Any]) -> list[Row]:
+        rows = []
+        for obj in objects:
+            row = Row(
                 Cell(
                     display(resolve(obj, column.accessor)),
                     self.link_for(obj, column) if column.link else None,
                     column.is_num,
                 )
                 for column in self.columns
-            ]
-            for obj in objects
-        ]
+            )
+            row.tone = self.row_tone(obj)
+            rows.append(row)
+        return rows
 
 
 @dataclass
@@ -145,7 +157,7 @@ class BoundTable:
     """What includes/table.html renders."""
 
     columns: list[HeaderCell]
-    rows: list[list[Cell]]
+    rows: list[Row]
     empty_text: str
     caption: str
 
