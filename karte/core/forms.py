@@ -101,7 +101,12 @@ class ImportUploadForm(forms.Form):
             del self.fields["round"]
         else:
             names = open_round_names(importer.user, importer.kind)
-            self.fields["round"].choices = [(name, name) for name in names]
+            choices = [(name, name) for name in names]
+            if getattr(importer, "round_optional", False):
+                # A sheet that may also update the registry directly, outside any round.
+                self.fields["round"].required = False
+                choices.insert(0, ("", _("No round: update the current records")))
+            self.fields["round"].choices = choices
             self.fields["round"].initial = names[0] if names else None
 
     def clean_fiscal_year(self):

@@ -185,6 +185,8 @@ class ObjectEditView(ModelViewMixin, TemplateView):
 
     action = CHANGE
     form_class = None
+    # Exceptions save() may raise for a change the rules refuse.
+    refused_by: tuple[type[Exception], ...] = ()
     template_name = "core/object_edit.html"
 
     def dispatch(self, request, *args, **kwargs):
@@ -203,11 +205,16 @@ class ObjectEditView(ModelViewMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         self.object = self.get_object()
-        form = self.form_class(request.POST, instance=self.object, user=request.user)
+        form = self.form_class(request.POST, request.FILES, instance=self.object, user=request.user)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        with transaction.atomic():
-            obj = self.save(form)
+        try:
+            with transaction.atomic():
+                obj = self.save(form)
+        except self.refused_by as refused:
+            # A business rule the service checks (str() is the user's message): nothing was saved.
+            form.add_error(None, str(refused))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
         messages.success(request, _("Saved."))
         return redirect(self.saved_url(obj))
 

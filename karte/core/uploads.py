@@ -21,17 +21,36 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 # What people attach in an office: scans and signed documents, photos, office files, plain text.
 DOCUMENT_KINDS = frozenset({"pdf", "png", "jpg", "gif", "webp", "tif", "xlsx", "docx", "pptx", "zip", "txt"})
 TEXT_SNIFF_BYTES = 8192
 
 
-def private_storage() -> FileSystemStorage:
-    """The storage of attached files; a callable so that a test's settings take effect."""
-    return FileSystemStorage(location=settings.KARTE_PRIVATE_FILES_DIR, base_url=None)
+class PrivateStorage(FileSystemStorage):
+    """Attached files under KARTE_PRIVATE_FILES_DIR, followed when the setting changes (Django builds a
+    field's storage once), with no URL: nothing is served from there directly."""
+
+    def __init__(self):
+        super().__init__(base_url=None)
+
+    @property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.KARTE_PRIVATE_FILES_DIR)
+
+    def _clear_cached_properties(self, setting, **kwargs):
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "KARTE_PRIVATE_FILES_DIR":
+            self.__dict__.pop("location", None)
+
+    def url(self, name):
+        raise ValueError("attached files have no URL; use attachment_response")
+
+
+def private_storage() -> PrivateStorage:
+    return PrivateStorage()
 
 
 def attachment_path(instance, filename: str) -> str:
@@ -42,6 +61,14 @@ def attachment_path(instance, filename: str) -> str:
 
 class UploadRefused(ValueError):
     """str() is the Japanese message for the user."""
+
+
+# Plain text is known by its name too, so that an HTML or SVG page renamed .pdf is not taken for text.
+TEXT_SUFFIXES = frozenset({".txt", ".csv", ".log"})
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g}"
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -62,7 +89,7 @@ def detect_kind(uploaded, kinds=DOCUMENT_KINDS) -> str:
     limit = settings.KARTE_UPLOAD_MAX_BYTES
     if uploaded.size is not None and uploaded.size > limit:
         raise UploadRefused(
-            _("The file is too large: at most %(mb)s MB can be attached.") % {"mb": limit // (1024 * 1024)}
+            _("The file is too large: at most %(mb)s MB can be attached.") % {"mb": _megabytes(limit)}
         )
     uploaded.seek(0)
     head = uploaded.read(TEXT_SNIFF_BYTES)
@@ -70,7 +97,8 @@ def detect_kind(uploaded, kinds=DOCUMENT_KINDS) -> str:
     if not head:
         raise UploadRefused(_("The file is empty."))
     guessed = filetype.guess(head)
-    kind = guessed.extension if guessed else ("txt" if _looks_like_text(head) else None)
+    named_text = Path(uploaded.name or "").suffix.lower() in TEXT_SUFFIXES
+    kind = guessed.extension if guessed else ("txt" if named_text and _looks_like_text(head) else None)
     if kind == "jpeg":
         kind = "jpg"
     if kind not in kinds:
@@ -81,6 +109,12 @@ def detect_kind(uploaded, kinds=DOCUMENT_KINDS) -> str:
     return kind
 
 
+def _attachment_help() -> str:
+    return _("PDF, images, Excel, Word or text, up to %(mb)s MB.") % {
+        "mb": _megabytes(settings.KARTE_UPLOAD_MAX_BYTES)
+    }
+
+
 class AttachmentField(forms.FileField):
     """A file field that accepts only the given kinds, judged by content, within the size limit.
 
@@ -89,11 +123,7 @@ class AttachmentField(forms.FileField):
 
     def __init__(self, *args, kinds=DOCUMENT_KINDS, **kwargs):
         self.kinds = kinds
-        kwargs.setdefault(
-            "help_text",
-            gettext_lazy("PDF, images, Excel, Word or text, up to %(mb)s MB.")
-            % {"mb": settings.KARTE_UPLOAD_MAX_BYTES // (1024 * 1024)},
-        )
+        kwargs.setdefault("help_text", lazy(_attachment_help, str)())
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

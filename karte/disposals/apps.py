@@ -6,4 +6,11 @@ class DisposalsConfig(AppConfig):
     name = "karte.disposals"
     label = "disposals"
     verbose_name = _("Storage-device disposal")
-    navigation = []
+    dashboard_cards = "karte.disposals.selectors.dashboard_cards"
+    karte_sections = "karte.disposals.selectors.karte_section"
+    navigation = [
+        (_("Storage disposal"), "disposals:storagedisposal_list", None),
+    ]
+
+    def ready(self) -> None:
+        from karte.disposals import importers  # noqa: F401  registers the disposals importer
