@@ -6,4 +6,6 @@ class IncidentsConfig(AppConfig):
     name = "karte.incidents"
     label = "incidents"
     verbose_name = _("Incidents (CSIRT)")
-    navigation = []
+    navigation = [(_("Incidents (CSIRT)"), "incidents:incident_list", None)]
+    dashboard_cards = "karte.incidents.selectors.dashboard_cards"
+    karte_sections = "karte.incidents.selectors.karte_section"
