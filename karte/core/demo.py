@@ -6,9 +6,11 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from karte.core.choices import Role
 from karte.core.fiscal import fiscal_year_of, format_fiscal_year
@@ -28,9 +30,16 @@ DEMO_SHEETS = [
     # Each survey into a round of its own, named with its year (FY2020, FY2022): R4's previous is R2.
     ("procedures", "procedures_R2.xlsx", {"round": "令和2年度調査"}),
     ("procedures", "procedures_R4.xlsx", {"round": "令和4年度調査"}),
+    # The security survey of R5.5.31, taken as each system's current protection profile.
+    ("security-survey", "security_survey_R5.xlsx", {}),
+    # This year's platform diagnosis findings and storage disposals, made up for the demo.
+    ("vulnerabilities", "vulnerabilities_R8.csv", {}),
+    ("disposals", "disposals_R8.csv", {}),
 ]
 # Past surveys, closed as soon as they are loaded (R2 before R4 comes in), as they were in their day.
 DEMO_CLOSED_ROUNDS = [("procedures", "令和2年度調査"), ("procedures", "令和4年度調査")]
+# The surveys open in the current fiscal year.
+DEMO_OPEN_ROUNDS = ["procedures", "security", "self_inspection"]
 
 
 @dataclass(frozen=True)
@@ -71,20 +80,33 @@ def load_demo() -> list[DemoUser]:
         if (kind, options.get("round")) in DEMO_CLOSED_ROUNDS:
             survey = SurveyRound.objects.get(kind=kind, name=options["round"])
             close_round(survey, created[Role.OFFICE_ADMIN])
-    # This year's survey is under way, so that a newcomer can answer as a department and follow as the office.
     office = created[Role.OFFICE_ADMIN]
-    today = timezone.localdate()
-    this_year = fiscal_year_of(today)
-    open_round(
-        user=office,
-        body=office.membership.unit.body,
-        kind="procedures",
-        name=f"{format_fiscal_year(this_year, 'ja')}調査",
-        fiscal_year=this_year,
-        deadline=today + datetime.timedelta(days=30),
-        fields=[name for name, _label in round_kind("procedures").answer_fields],
-    )
+    body = office.membership.unit.body
+    # Modules with more to set up (a default question set, …) do it through their AppConfig's demo_setup.
+    for config in apps.get_app_configs():
+        if path := getattr(config, "demo_setup", None):
+            import_string(path)(office)
+    # The R5 security survey as a closed round, so that this year's round has a year to compare with.
+    _open_round(office, body, "security", "令和5年度調査", 2023, closed=True)
+    # This year's surveys are under way: a newcomer can answer as a department and follow as the office.
+    this_year = fiscal_year_of(timezone.localdate())
+    for kind in DEMO_OPEN_ROUNDS:
+        _open_round(office, body, kind, f"{format_fiscal_year(this_year, 'ja')}調査", this_year)
     return DEMO_USERS
+
+
+def _open_round(office, body, kind: str, name: str, fiscal_year: int, closed: bool = False) -> None:
+    survey = open_round(
+        user=office,
+        body=body,
+        kind=kind,
+        name=name,
+        fiscal_year=fiscal_year,
+        deadline=None if closed else timezone.localdate() + datetime.timedelta(days=30),
+        fields=[field for field, _label in round_kind(kind).answer_fields],
+    )
+    if closed:
+        close_round(survey, office)
 
 
 def _load_sheet(kind: str, filename: str, options: dict) -> None:

@@ -9,3 +9,4 @@ class IncidentsConfig(AppConfig):
     navigation = [(_("Incidents (CSIRT)"), "incidents:incident_list", None)]
     dashboard_cards = "karte.incidents.selectors.dashboard_cards"
     karte_sections = "karte.incidents.selectors.karte_section"
+    demo_setup = "karte.incidents.services.open_demo_incident"

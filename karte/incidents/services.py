@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from karte.core.models import OrgUnit
-from karte.incidents.choices import EntryKind, IncidentSource, IncidentStatus
+from karte.incidents.choices import EntryKind, IncidentSource, IncidentStatus, Severity
 from karte.incidents.models import Incident, TimelineEntry
 
 # Sources whose first timeline entry is the monitor's alert rather than a person's note.
@@ -247,3 +247,24 @@ def delete_incident(incident: Incident, *, user) -> None:
         _discard_file_on_commit(incident.report_file.name)
     _as_user(incident, user)
     incident.delete()
+
+
+def open_demo_incident(office_user) -> None:
+    """The demo prefecture has one incident under way (core.demo calls this)."""
+    from karte.systems.models import System
+
+    system = System.objects.filter(body=office_user.membership.unit.body, code="S0009").first()
+    if system is None:
+        return
+    incident, _created = open_incident(
+        unit=system.unit,
+        title="ウェブサイトに不審なスクリプトが埋め込まれた疑い",
+        source=IncidentSource.EXTERNAL_NOTICE,
+        severity=Severity.HIGH,
+        detected_at=timezone.now() - datetime.timedelta(days=2),
+        detected_by="府民からの問い合わせ（電話）",
+        systems=[system],
+        details="トップページを開くと別サイトへ移動するとの連絡。委託事業者に調査を依頼。",
+        user=office_user,
+    )
+    add_entry(incident, text="委託事業者がサーバを外部から遮断し、該当ページを公開停止。", user=office_user)

@@ -6,7 +6,11 @@ class SecurityConfig(AppConfig):
     name = "karte.security"
     label = "security"
     verbose_name = _("Security posture")
-    navigation = []
+    dashboard_cards = "karte.security.selectors.dashboard_cards"
+    karte_sections = "karte.security.selectors.karte_section"
+    navigation = [
+        (_("Security posture"), "security:coverage", None),
+    ]
 
     def ready(self) -> None:
         from karte.security import importers, rounds  # noqa: F401  registers the importer and the round kind

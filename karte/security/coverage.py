@@ -1,4 +1,4 @@
-"""The coverage rule: how one system's protection counts in the coverage-gap report.
+"""The coverage rule: how each system's protection counts in the coverage-gap report.
 
 The audit's finding was that nobody knew whether systems outside the three services were protected. So
 the rule puts every system in exactly one place, in this order:
@@ -11,22 +11,30 @@ the rule puts every system in exactly one place, in this order:
 5. an exemption reason: exempt, counted per reason;
 6. anything else: a GAP, the department to chase.
 
-Monitoring modules tell the rule which systems they watch with `register_target_finder`; a service with
-no module installed is not checked.
+The rule is written once, as SQL expressions (`placement`), so that the database places, counts, filters
+and pages thousands of systems, and a survey round's answers are placed by the same expressions.
+Monitoring modules tell it which systems they watch with `register_target_finder`; a service with no
+module installed is not checked.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import reduce
+
+from django.db.models import BooleanField, Case, CharField, Q, QuerySet, Value, When
 
 from karte.security.choices import Coverage, GapReason
+from karte.security.models import MEASURE_FIELDS, SERVICE_FIELDS
 
 STALE_AFTER = datetime.timedelta(days=365)
 
-# service → function(system ids) → the ids among them that have a target registered in that service.
-TargetFinder = Callable[[Iterable[int]], set[int]]
+# service → function returning a queryset of the ids of the systems with a target in that service
+# (e.g. lambda: Target.objects.filter(enabled=True).values("system_id")).
+TargetFinder = Callable[[], QuerySet]
 _target_finders: dict[str, TargetFinder] = {}
 
 
@@ -36,20 +44,6 @@ def register_target_finder(service: str, finder: TargetFinder) -> None:
 
 def unregister_target_finder(service: str) -> None:
     _target_finders.pop(service, None)
-
-
-def systems_without_target(service_enrolments: dict[int, list[str]]) -> dict[int, set[str]]:
-    """Return {system id: the services it is enrolled in but not watched by}, for checked services only."""
-    missing: dict[int, set[str]] = {}
-    for service, finder in _target_finders.items():
-        enrolled = [pk for pk, services in service_enrolments.items() if service in services]
-        if not enrolled:
-            continue
-        watched = finder(enrolled)
-        for pk in enrolled:
-            if pk not in watched:
-                missing.setdefault(pk, set()).add(service)
-    return missing
 
 
 @dataclass(frozen=True)
@@ -62,31 +56,59 @@ class Verdict:
         return self.coverage == Coverage.GAP
 
 
-def classify(
-    *,
-    internet_facing: bool,
-    enrolled: Iterable[str],
-    has_own_measures: bool,
-    exemption: str,
-    confirmed_on: datetime.date | None,
-    today: datetime.date | None,
-    without_target: Iterable[str] = (),
-) -> Verdict:
-    """Place one system; `today=None` skips the freshness check (a survey round's answers)."""
+def _any(conditions) -> Q:
+    return reduce(operator.or_, conditions)
+
+
+def _flag(condition: Q) -> Case:
+    # A CASE rather than the bare condition: through a left join a missing profile reads false, not NULL.
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def placement(*, prefix: str, system: str, confirmed_on: str | None, today: datetime.date | None) -> dict:
+    """Return the annotations that place each row by the rule.
+
+    `prefix` leads to the protection fields ("protection__" from a system, "" on an answer), `system` is
+    the system's id field, `confirmed_on` the confirmation date field; `today=None` skips the freshness
+    check (a survey round's answers are read as answered). A protection never confirmed counts no service,
+    no measure and no exemption. The annotations: cv_enrolled, cv_measures, cv_exemption, cv_coverage,
+    cv_gap_reason.
+    """
+    confirmed = Q(**{f"{confirmed_on}__isnull": False}) if confirmed_on else Q()
+    enrolled = confirmed & _any(Q(**{prefix + flag: True}) for flag, _since in SERVICE_FIELDS.values())
+    measures = confirmed & _any(Q(**{prefix + name: True}) for name in MEASURE_FIELDS)
+    exemption = prefix + "exemption"
+    exempt = confirmed & Q(**{f"{exemption}__gt": ""})
+    steps: list[tuple[Q, str, str]] = []
     if today is not None:
-        if confirmed_on is None:
-            return Verdict(Coverage.GAP, GapReason.UNCONFIRMED)
-        if confirmed_on < today - STALE_AFTER:
-            return Verdict(Coverage.GAP, GapReason.STALE)
-    if not internet_facing:
-        return Verdict(Coverage.NOT_EXPOSED)
-    enrolled = set(enrolled)
-    if enrolled:
-        if enrolled & set(without_target):
-            return Verdict(Coverage.GAP, GapReason.NO_TARGET)
-        return Verdict(Coverage.SERVICES)
-    if has_own_measures:
-        return Verdict(Coverage.OWN_MEASURES)
-    if exemption:
-        return Verdict(Coverage.EXEMPT)
-    return Verdict(Coverage.GAP, GapReason.UNPROTECTED)
+        steps += [
+            (Q(**{f"{confirmed_on}__isnull": True}), Coverage.GAP, GapReason.UNCONFIRMED),
+            (Q(**{f"{confirmed_on}__lt": today - STALE_AFTER}), Coverage.GAP, GapReason.STALE),
+        ]
+    steps.append((Q(internet_facing=False), Coverage.NOT_EXPOSED, ""))
+    unwatched = [
+        Q(**{prefix + SERVICE_FIELDS[service][0]: True}) & ~Q(**{f"{system}__in": finder()})
+        for service, finder in _target_finders.items()
+    ]
+    if unwatched:
+        steps.append((enrolled & _any(unwatched), Coverage.GAP, GapReason.NO_TARGET))
+    steps += [
+        (enrolled, Coverage.SERVICES, ""),
+        (measures, Coverage.OWN_MEASURES, ""),
+        (exempt, Coverage.EXEMPT, ""),
+    ]
+    return {
+        "cv_enrolled": _flag(enrolled),
+        "cv_measures": _flag(measures),
+        "cv_exemption": Case(When(exempt, then=exemption), default=Value(""), output_field=CharField()),
+        "cv_coverage": Case(
+            *(When(condition, then=Value(coverage.value)) for condition, coverage, _r in steps),
+            default=Value(Coverage.GAP.value),
+            output_field=CharField(),
+        ),
+        "cv_gap_reason": Case(
+            *(When(condition, then=Value(str(reason))) for condition, _c, reason in steps),
+            default=Value(GapReason.UNPROTECTED.value),
+            output_field=CharField(),
+        ),
+    }

@@ -1,9 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from karte.security import urls_rounds
+from karte.security import urls_rounds, views
 
 app_name = "security"
 
 urlpatterns = [
+    path("", views.CoverageView.as_view(), name="coverage"),
+    path("systems/<int:pk>/protection/", views.ProfileEditView.as_view(), name="profile_edit"),
     *urls_rounds.urlpatterns,
 ]

@@ -155,6 +155,7 @@ def test_a_round_name_used_by_two_bodies_needs_body(world):
     assert (figures["body"], figures["kpis"]["procedures"]) == ("271004", 0)
 
 
-def test_the_unknown_kind_message_lists_both_reports(db):
-    with pytest.raises(CommandError, match=r"報告の種類「nothing」はありません（procedures, systems）"):
+def test_the_unknown_kind_message_lists_every_report(db):
+    listed = r"報告の種類「nothing」はありません（procedures, security, systems）"
+    with pytest.raises(CommandError, match=listed):
         run("nothing")
