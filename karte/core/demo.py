@@ -38,8 +38,12 @@ DEMO_SHEETS = [
 ]
 # Past surveys, closed as soon as they are loaded (R2 before R4 comes in), as they were in their day.
 DEMO_CLOSED_ROUNDS = [("procedures", "令和2年度調査"), ("procedures", "令和4年度調査")]
-# The surveys open in the current fiscal year.
-DEMO_OPEN_ROUNDS = ["procedures", "security", "self_inspection"]
+# The surveys open in the current fiscal year, each named "<fiscal year><suffix>".
+DEMO_OPEN_ROUNDS = {
+    "procedures": "調査",
+    "security": "セキュリティ対策状況照会",
+    "self_inspection": "自己点検",
+}
 
 
 @dataclass(frozen=True)
@@ -87,11 +91,11 @@ def load_demo() -> list[DemoUser]:
         if path := getattr(config, "demo_setup", None):
             import_string(path)(office)
     # The R5 security survey as a closed round, so that this year's round has a year to compare with.
-    _open_round(office, body, "security", "令和5年度調査", 2023, closed=True)
+    _open_round(office, body, "security", "令和5年度セキュリティ対策状況照会", 2023, closed=True)
     # This year's surveys are under way: a newcomer can answer as a department and follow as the office.
     this_year = fiscal_year_of(timezone.localdate())
-    for kind in DEMO_OPEN_ROUNDS:
-        _open_round(office, body, kind, f"{format_fiscal_year(this_year, 'ja')}調査", this_year)
+    for kind, suffix in DEMO_OPEN_ROUNDS.items():
+        _open_round(office, body, kind, f"{format_fiscal_year(this_year, 'ja')}{suffix}", this_year)
     return DEMO_USERS
 
 

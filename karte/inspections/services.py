@@ -14,7 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from karte.core import rounds
+from karte.core.fiscal import fiscal_year_of, format_fiscal_year
 from karte.core.models import OrgUnit
+from karte.inspections.choices import InspectionResult
 from karte.inspections.defaults import DEFAULT_SECTIONS
 from karte.inspections.models import (
     FollowUpAction,
@@ -23,12 +25,41 @@ from karte.inspections.models import (
     InspectionQuestion,
     InspectionSection,
 )
+from karte.inspections.rounds import KIND
+
+# The demo's answers to last year's self-inspection, by (system code, question number) mod 10: mostly
+# implemented, some partly, a few not, now and then not applicable.
+DEMO_RESULTS = [InspectionResult.IMPLEMENTED] * 6 + [
+    InspectionResult.PARTLY,
+    InspectionResult.PARTLY,
+    InspectionResult.NOT_IMPLEMENTED,
+    InspectionResult.NOT_APPLICABLE,
+]
 
 
 @transaction.atomic
 def install_demo_questions(office_user) -> None:
-    """The demo prefecture starts from the default question set (core.demo calls this)."""
-    install_default_questions(office_user.membership.unit.body, office_user)
+    """The demo prefecture: the default question set and last year's self-inspection, answered and closed,
+    so that this year's round (opened by core.demo) starts from it (core.demo calls this)."""
+    body = office_user.membership.unit.body
+    install_default_questions(body, office_user)
+    last_year = fiscal_year_of(timezone.localdate()) - 1
+    survey = rounds.open_round(
+        user=office_user,
+        body=body,
+        kind=KIND,
+        name=f"{format_fiscal_year(last_year, 'ja')}自己点検",
+        fiscal_year=last_year,
+        deadline=None,
+        fields=[field for field, _label in rounds.round_kind(KIND).answer_fields],
+    )
+    answers = list(InspectionAnswer.objects.filter(round=survey).select_related("system", "question"))
+    for answer in answers:
+        pick = sum(map(ord, answer.system.code)) * 7 + answer.question.order * 3 + answer.question.section_id
+        answer.result = DEMO_RESULTS[pick % len(DEMO_RESULTS)]
+        answer.answered_on = timezone.localdate()
+    InspectionAnswer.objects.bulk_update(answers, ["result", "answered_on"])
+    rounds.close_round(survey, office_user)
 
 
 def install_default_questions(body: OrgUnit, user) -> int:
