@@ -245,6 +245,21 @@ class ObjectEditView(ModelViewMixin, TemplateView):
         }
 
 
+class BodyOwnedEditView(ObjectEditView):
+    """Create or edit a record the office keeps for its whole body (a question set, a form template)."""
+
+    scope_test = "is_office"
+
+    def save(self, form):
+        record = form.save(commit=False)
+        if record.body_id is None:
+            # The office's own body; a superuser chose one in the form.
+            record.body_id = scope_for(self.request.user).body_id
+        record._history_user = self.request.user
+        record.save()
+        return record
+
+
 class ObjectDeleteView(ModelViewMixin, TemplateView):
     action = CHANGE
     template_name = "core/object_delete.html"

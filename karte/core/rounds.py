@@ -140,6 +140,23 @@ def ensure_answerable(survey: SurveyRound, department_id: int, user) -> RoundPar
     return participation
 
 
+def sheet_refusals(survey: SurveyRound, department_ids: Iterable[int], user) -> list[dict]:
+    """The import errors for a sheet that would change answers of departments that have submitted, unless
+    the user may still change them (the office while the round is open)."""
+    department_ids = set(department_ids)
+    submitted = RoundParticipation.objects.filter(
+        round=survey, department_id__in=department_ids, status=ParticipationStatus.SUBMITTED
+    ).values_list("department_id", flat=True)
+    names = dict(OrgUnit.objects.filter(pk__in=department_ids).values_list("pk", "name"))
+    errors = []
+    for department_id in sorted(submitted):
+        try:
+            ensure_answerable(survey, department_id, user)
+        except RoundRefused as refused:
+            errors.append({"row": 0, "column": "部局名", "message": f"{names[department_id]}: {refused}"})
+    return errors
+
+
 def mark_answering(participation: RoundParticipation) -> None:
     if participation.status == ParticipationStatus.NOT_STARTED:
         participation.status = ParticipationStatus.IN_PROGRESS

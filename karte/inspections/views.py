@@ -17,6 +17,7 @@ from karte.core import rounds
 from karte.core.charts import bar_chart
 from karte.core.choices import OrgUnitKind
 from karte.core.generic import (
+    BodyOwnedEditView,
     ObjectDeleteView,
     ObjectDetailView,
     ObjectEditView,
@@ -165,19 +166,9 @@ class InspectionSectionHistoryView(ObjectHistoryView):
     model = InspectionSection
 
 
-class InspectionSectionEditView(ObjectEditView):
+class InspectionSectionEditView(BodyOwnedEditView):
     model = InspectionSection
     form_class = InspectionSectionForm
-    scope_test = "is_office"
-
-    def save(self, form):
-        section = form.save(commit=False)
-        if section.body_id is None:
-            # The office's own body; a superuser chose one in the form.
-            section.body_id = scope_for(self.request.user).body_id
-        section._history_user = self.request.user
-        section.save()
-        return section
 
 
 class InspectionSectionDeleteView(ObjectDeleteView):

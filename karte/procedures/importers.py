@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from karte.core import fiscal, rounds
-from karte.core.choices import ParticipationStatus, RoundStatus
+from karte.core.choices import RoundStatus
 from karte.core.importing.base import (
     NEW,
     UNCHANGED,
@@ -490,18 +490,7 @@ class ProceduresImporter(Importer):
         """A department that has submitted is locked until the office sends its answer back."""
         if self.survey is None or self.user is None:
             return
-        departments = self._touched_departments(plan)
-        existing = RoundParticipation.objects.filter(
-            round=self.survey, department_id__in=departments, status=ParticipationStatus.SUBMITTED
-        ).values_list("department_id", flat=True)
-        names = dict(OrgUnit.objects.filter(pk__in=departments).values_list("pk", "name"))
-        for department_id in sorted(existing):
-            try:
-                rounds.ensure_answerable(self.survey, department_id, self.user)
-            except rounds.RoundRefused as refused:
-                plan.errors.append(
-                    {"row": 0, "column": "部局名", "message": f"{names[department_id]}: {refused}"}
-                )
+        plan.errors.extend(rounds.sheet_refusals(self.survey, self._touched_departments(plan), self.user))
 
     def _check_records(self, plan: Plan) -> None:
         new_codes = [

@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 from karte.core.charts import bar_chart
 from karte.core.fiscal import format_fiscal_year
 from karte.core.generic import (
+    BodyOwnedEditView,
     ChildRecordDeleteView,
     ChildRecordEditView,
     ChildRecordMixin,
@@ -443,18 +444,9 @@ class FormTemplateHistoryView(ObjectHistoryView):
     model = FormTemplate
 
 
-class FormTemplateEditView(ObjectEditView):
+class FormTemplateEditView(BodyOwnedEditView):
     model = FormTemplate
     form_class = FormTemplateForm
-    scope_test = "is_office"
-
-    def save(self, form):
-        template = form.save(commit=False)
-        if template.body_id is None:
-            # The office's own body; a superuser chose one in the form.
-            template.body_id = scope_for(self.request.user).body_id
-        template.save()
-        return template
 
 
 class FormTemplateDeleteView(ObjectDeleteView):
