@@ -1,4 +1,5 @@
-"""The office's form for opening a survey round of any registered kind."""
+"""The office's form for opening a survey round of any registered kind, and the base of the forms with
+which departments answer one record of a round (on its own page or as an htmx table row)."""
 
 from __future__ import annotations
 
@@ -93,3 +94,35 @@ class RoundOpenForm(forms.Form):
             self.add_error("name", _("A round of this registry already has this name."))
         data["body"] = body
         return data
+
+
+class RowAnswerForm(forms.Form):
+    """One record's answer in a round: only the fields the round asks, each field tied to the row's own
+    <form> (`row_form`, an HTML id) when it is edited inside a table row.
+
+    Subclasses declare their fields and `initial_from(answer)`; `shown_fields(asked)` maps the round's
+    asked fields to form fields where they differ.
+    """
+
+    def __init__(self, *args, answer, asked: list[str], row_form: str | None = None, **kwargs):
+        if row_form:
+            kwargs.setdefault("auto_id", f"{row_form}-%s")
+        super().__init__(*args, initial=self.initial_from(answer), **kwargs)
+        shown = self.shown_fields(asked)
+        for name in list(self.fields):
+            if name not in shown:
+                del self.fields[name]
+        if row_form:
+            for field in self.fields.values():
+                field.widget.attrs["form"] = row_form
+                field.help_text = ""
+                # In a table row the column header is the only visible label, and there is no room for help.
+                if not getattr(field.widget, "allow_multiple_selected", False):
+                    field.widget.attrs["aria-label"] = str(field.label)
+
+    @staticmethod
+    def initial_from(answer) -> dict:
+        raise NotImplementedError
+
+    def shown_fields(self, asked: list[str]) -> set[str]:
+        return set(asked)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karte.core.fiscal import FiscalParseError, format_fiscal_year, parse_fiscal_year
 from karte.core.importing.normalize import to_int
+from karte.core.round_forms import RowAnswerForm
 from karte.procedures.choices import OnlineStatus, Reason
 from karte.procedures.models import ProcedureAnswer
 
@@ -28,7 +29,7 @@ class CountField(forms.CharField):
         return number
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(RowAnswerForm):
     """One answer's fields, limited to those the round asks (`asked`).
 
     `row_form` is the id of the <form> element of an inline table row: the inputs sit in the row's cells
@@ -53,23 +54,6 @@ class AnswerForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-
-    def __init__(
-        self, *args, answer: ProcedureAnswer, asked: list[str], row_form: str | None = None, **kwargs
-    ):
-        if row_form:
-            kwargs.setdefault("auto_id", f"{row_form}-%s")
-        super().__init__(*args, initial=self.initial_from(answer), **kwargs)
-        for name in list(self.fields):
-            if name not in asked:
-                del self.fields[name]
-        if row_form:
-            for field in self.fields.values():
-                field.widget.attrs["form"] = row_form
-                field.help_text = ""
-                # In a table row the column header is the only visible label, and there is no room for help.
-                if not getattr(field.widget, "allow_multiple_selected", False):
-                    field.widget.attrs["aria-label"] = str(field.label)
 
     @staticmethod
     def initial_from(answer: ProcedureAnswer) -> dict:

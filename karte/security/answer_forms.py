@@ -6,6 +6,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from karte.core.round_forms import RowAnswerForm
 from karte.security.choices import Exemption, MonitoringService, OwnMeasure
 from karte.security.models import MEASURE_FIELDS, SERVICE_FIELDS, ProtectionAnswer
 from karte.security.rounds import EXEMPTION, INTERNET_FACING, OWN_MEASURES, SERVICES
@@ -20,7 +21,7 @@ GROUPS = {
 YES, NO = "yes", "no"
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(RowAnswerForm):
     """One answer's fields, limited to the groups the round asks (`asked`).
 
     `row_form` is the id of the <form> element of an inline table row: the inputs sit in the row's cells
@@ -61,23 +62,9 @@ class AnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 24}),
     )
 
-    def __init__(
-        self, *args, answer: ProtectionAnswer, asked: list[str], row_form: str | None = None, **kwargs
-    ):
-        if row_form:
-            kwargs.setdefault("auto_id", f"{row_form}-%s")
-        super().__init__(*args, initial=self.initial_from(answer), **kwargs)
-        shown = {name for group in asked for name in GROUPS.get(group, ())}
-        for name in list(self.fields):
-            if name not in shown:
-                del self.fields[name]
-        if row_form:
-            for field in self.fields.values():
-                field.widget.attrs["form"] = row_form
-                field.help_text = ""
-                # In a table row the column header is the only visible label.
-                if not getattr(field.widget, "allow_multiple_selected", False):
-                    field.widget.attrs["aria-label"] = str(field.label)
+    def shown_fields(self, asked: list[str]) -> set[str]:
+        # The round asks for groups of answers (services, own measures …), each one or more fields.
+        return {name for group in asked for name in GROUPS.get(group, ())}
 
     @staticmethod
     def initial_from(answer: ProtectionAnswer) -> dict:
