@@ -27,19 +27,25 @@ import argparse
 import functools
 import json
 import os
-import platform
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from common import postgres_admin, with_database
+from common import (
+    REPO,
+    database_label,
+    fresh_postgres,
+    migrate,
+    prepare_environment,
+    print_header,
+    print_profile,
+    print_table_header,
+    scratch_directory,
+    setup_django,
+)
 
-REPO = Path(__file__).resolve().parent.parent
-SETTINGS = "karte.settings"
 DEFAULT_ROWS = (5_000, 100_000)
 # rows -> (seconds for preview + apply, peak MB or None)
 TARGETS = {5_000: (3.0, None), 100_000: (60.0, 500.0)}
@@ -139,41 +145,16 @@ def peak_mb() -> float:
 
 def run_child(args: argparse.Namespace) -> None:
     """Measure one sheet in this process and write the figures as JSON to args.result."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    prepare_environment()
     os.environ["KARTE_VAR_DIR"] = args.var_dir
-    pg_database = None
-    if os.environ.get("DATABASE_URL"):
-        pg_database = f"karte_import_bench_{os.getpid()}"
-        url = os.environ["DATABASE_URL"]
-        postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}"')
-        postgres_admin(url, f'CREATE DATABASE "{pg_database}"')
-        os.environ["DATABASE_URL"] = with_database(url, pg_database)
-    try:
-        # Migrated by another process so that neither its time nor its memory is counted here.
-        subprocess.run(
-            [sys.executable, "-m", "django", "migrate", "--noinput", "--verbosity", "0"],
-            cwd=REPO,
-            env={
-                **os.environ,
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-            },
-            check=True,
-        )
+    with fresh_postgres(f"karte_import_bench_{os.getpid()}"):
+        migrate()
         result = _measure(args)
-    finally:
-        if pg_database:
-            from django.db import connections
-
-            connections.close_all()
-            postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)')
     Path(args.result).write_text(json.dumps(result))
 
 
 def _measure(args: argparse.Namespace) -> dict:
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import connection
 
     from karte.core.importing.base import apply_plan, build_plan
@@ -192,17 +173,13 @@ def _measure(args: argparse.Namespace) -> dict:
             value = work()
             return value, time.perf_counter() - started
         import cProfile
-        import pstats
 
         profiler = cProfile.Profile()
         started = time.perf_counter()
         value = profiler.runcall(work)
         elapsed = time.perf_counter() - started
         print(f"\n== cProfile: {name}, {args.rows:,} rows ({elapsed:.2f} s with profiling) ==", flush=True)
-        stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
-        stats.sort_stats("tottime").print_stats(args.profile_lines)
-        stats.sort_stats("cumulative").print_stats(args.profile_lines)
-        sys.stdout.flush()
+        print_profile(profiler, args.profile_lines, "tottime", "cumulative")
         return value, elapsed
 
     def preview():
@@ -270,44 +247,42 @@ def verdict(rows: int, result: dict) -> tuple[str, str]:
 
 
 def run_size(rows: int, args: argparse.Namespace, parent_dir: str | None) -> dict:
-    var_dir = Path(tempfile.mkdtemp(prefix=f"import-bench-{rows}-", dir=parent_dir))
-    path = var_dir / f"organisation-{rows}.xlsx"
-    started = time.perf_counter()
-    generate(path, rows)
-    generated_s = time.perf_counter() - started
-    size_mb = path.stat().st_size / (1024 * 1024)
-    print(
-        f"{rows:>9,} rows: generated {path.name} ({size_mb:.1f} MB) in {generated_s:.1f} s; measuring…",
-        flush=True,
-    )
-    result_path = var_dir / "result.json"
-    command = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--child",
-        "--rows",
-        str(rows),
-        "--path",
-        str(path),
-        "--var-dir",
-        str(var_dir),
-        "--result",
-        str(result_path),
-        "--profile-lines",
-        str(args.profile_lines),
-    ]
-    if args.profile:
-        command += ["--profile", args.profile]
-    completed = subprocess.run(command, cwd=REPO, check=False)
-    if completed.returncode or not result_path.exists():
-        result = {"rows": rows, "failed": True, "returncode": completed.returncode}
-    else:
-        result = json.loads(result_path.read_text())
-    result.update(generated=generated_s, file_mb=size_mb, var_dir=str(var_dir))
-    if args.keep or parent_dir:
-        print(f"           kept {var_dir}")
-    else:
-        shutil.rmtree(var_dir, ignore_errors=True)
+    """Write a sheet of `rows` rows and measure it in a child process; return the child's figures."""
+    kept = "           kept {path}"
+    with scratch_directory(f"import-bench-{rows}-", parent_dir, args.keep, kept) as var_dir:
+        path = var_dir / f"organisation-{rows}.xlsx"
+        started = time.perf_counter()
+        generate(path, rows)
+        generated_s = time.perf_counter() - started
+        size_mb = path.stat().st_size / (1024 * 1024)
+        print(
+            f"{rows:>9,} rows: generated {path.name} ({size_mb:.1f} MB) in {generated_s:.1f} s; measuring…",
+            flush=True,
+        )
+        result_path = var_dir / "result.json"
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            "--rows",
+            str(rows),
+            "--path",
+            str(path),
+            "--var-dir",
+            str(var_dir),
+            "--result",
+            str(result_path),
+            "--profile-lines",
+            str(args.profile_lines),
+        ]
+        if args.profile:
+            command += ["--profile", args.profile]
+        completed = subprocess.run(command, cwd=REPO, check=False)
+        if completed.returncode or not result_path.exists():
+            result = {"rows": rows, "failed": True, "returncode": completed.returncode}
+        else:
+            result = json.loads(result_path.read_text())
+        result.update(generated=generated_s, file_mb=size_mb, var_dir=str(var_dir))
     return result
 
 
@@ -317,9 +292,7 @@ def print_table(results: list[dict]) -> bool:
         f"{'rows':>9}  {'file MB':>7}  {'gen s':>6}  {'preview s':>9}  {'apply s':>8}  "
         f"{'re-preview s':>12}  {'peak MB':>8}  {'target':<38}  result"
     )
-    print()
-    print(header)
-    print("-" * len(header))
+    print_table_header(header)
     ok = True
     for result in results:
         rows = result["rows"]
@@ -390,16 +363,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     # A KARTE_VAR_DIR from the environment holds the per-size directories, which are then kept.
-    parent_dir = os.environ.get("KARTE_VAR_DIR") or None
-    if parent_dir:
-        Path(parent_dir).mkdir(parents=True, exist_ok=True)
-    database = (
-        "PostgreSQL (DATABASE_URL)" if os.environ.get("DATABASE_URL") else "SQLite (fresh KARTE_VAR_DIR)"
-    )
-    print(
-        f"Organisation import benchmark: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"{database}, sizes {', '.join(f'{n:,}' for n in args.rows)}"
-    )
+    parent_dir = prepare_environment()
+    sizes = ", ".join(f"{n:,}" for n in args.rows)
+    print_header("Organisation import benchmark", database_label(), f"sizes {sizes}")
     results = [run_size(rows, args, parent_dir) for rows in args.rows]
     ok = print_table(results)
     return 1 if args.strict and not ok else 0

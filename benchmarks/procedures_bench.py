@@ -42,22 +42,33 @@ import argparse
 import inspect
 import math
 import os
-import platform
 import random
 import shutil
 import sys
-import tempfile
 import time
-import traceback
-from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from common import migrate, percentile, postgres_admin, short, timed_statements, with_database
+from common import (
+    add_sql_options,
+    failure,
+    fresh_postgres,
+    migrate,
+    percentile,
+    prepare_environment,
+    print_header,
+    print_plan,
+    print_slowest,
+    print_table_header,
+    scratch_directory,
+    setup_django,
+    timed_call,
+    timed_statements,
+    with_database,
+)
 
-REPO = Path(__file__).resolve().parent.parent
-SETTINGS = "karte.settings"
 TARGET_MS = {"postgresql": 1000.0, "sqlite": 200.0}
 DEFAULT_SIZES = {"postgresql": (1788, 5000), "sqlite": (10, 5000)}
 ROUND_NAME = "手続オンライン化状況調査（ベンチマーク）"
@@ -723,22 +734,12 @@ def measure_call(what: str, scope: str, call, args: argparse.Namespace, target_m
     A row that is far off its target stops early: one warm-up call only when that one took over five
     times the target, and no more timed calls once --budget seconds are spent and three are timed.
     """
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     def once() -> tuple[float, int]:
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            try:
-                status = call()
-            except Exception as error:  # noqa: BLE001  reported in the table, the traceback once
-                status = f"{type(error).__name__}: {error}"
-                if not row.bad:
-                    traceback.print_exc()
-            elapsed = (time.perf_counter() - started) * 1000
+        status, elapsed, queries = timed_call(call)
         if status not in (None, 200):
             row.bad.append(str(status))
-        return elapsed, len(captured)
+        return elapsed, queries
 
     row = Row(what, scope, target_ms, call=call)
     row_started = time.perf_counter()
@@ -835,8 +836,6 @@ def measure(fixture: Fixture, args: argparse.Namespace, target_ms: float) -> lis
 
 def sql_profile(row: Row, top: int, explain: bool) -> None:
     """Run the row's call once, timing every statement; print the slowest (and the plan of the first)."""
-    from django.db import connection
-
     started = time.perf_counter()
     with timed_statements() as statements:
         try:
@@ -850,19 +849,9 @@ def sql_profile(row: Row, top: int, explain: bool) -> None:
         f"\n== {row.what} / {row.scope}{' ' + row.call.address if hasattr(row.call, 'address') else ''}: "
         f"{total:.1f} ms, of which SQL {sql_ms:.1f} ms in {len(statements)} statements"
     )
-    for ms, sql, params in sorted(statements, key=lambda s: s[0], reverse=True)[:top]:
-        print(f"  {ms:9.2f} ms  {short(sql)}")
-        if params:
-            print(f"                params {short(repr(params), 200)}")
-    if explain and statements:
-        _ms, sql, params = max(statements, key=lambda s: s[0])
-        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
-        with connection.cursor() as cursor:
-            cursor.execute(prefix + sql, params)
-            plan = cursor.fetchall()
-        print("  plan of the slowest statement:")
-        for line in plan:
-            print(f"    {' | '.join(str(c) for c in line)}")
+    print_slowest(statements, top, indent="  ", width=9)
+    if explain:
+        print_plan(statements, indent="  ", options="ANALYZE, BUFFERS")
 
 
 # -- the report --------------------------------------------------------------------------------------
@@ -871,15 +860,10 @@ def print_table(rows: list[Row], vendor: str) -> bool:
         f"{'what':<24}  {'scope':<30}  {'n':>3}  {'p50 ms':>8}  {'p95 ms':>8}  {'max ms':>8}  "
         f"{'queries':>7}  {'target':<13}  result"
     )
-    print()
-    print(header)
-    print("-" * len(header))
+    print_table_header(header)
     ok = True
     for row in rows:
-        if row.bad:
-            outcome = "FAIL (" + ", ".join(f"{s} ×{c}" for s, c in Counter(row.bad).items()) + ")"
-        else:
-            outcome = "PASS" if row.passed else "FAIL"
+        outcome = failure(row.bad) if row.bad else ("PASS" if row.passed else "FAIL")
         ok = ok and row.passed
         queries = f"{min(row.queries)}–{max(row.queries)}" if row.queries else "-"
         print(
@@ -914,10 +898,7 @@ def print_fixture(fixture: Fixture, info: dict, generated_s: float | None) -> No
 
 
 def run(args: argparse.Namespace, vendor: str) -> int:
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import connection
 
     target_ms = TARGET_MS[vendor]
@@ -989,9 +970,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help="measure a kept database without generating: its PostgreSQL name, or the SQLite KARTE_VAR_DIR",
     )
-    parser.add_argument("--sql", action="store_true", help="print the slowest SQL of one call of every row")
-    parser.add_argument("--sql-lines", type=int, default=6, help="statements shown per call")
-    parser.add_argument("--explain", action="store_true", help="also EXPLAIN ANALYZE the slowest statement")
+    add_sql_options(parser, "call", lines=6)
     parser.add_argument("--generate-only", action="store_true", help="generate and verify, measure nothing")
     args = parser.parse_args(argv)
 
@@ -1002,62 +981,41 @@ def main(argv: list[str] | None = None) -> int:
     if args.procedures_per_body < args.departments * args.sections:
         parser.error("every section needs a procedure: --procedures-per-body ≥ departments × sections")
 
-    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
-    os.environ["KARTE_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ.setdefault("KARTE_LOG_LEVEL", "WARNING")
-    parent_dir = os.environ.get("KARTE_VAR_DIR") or None
-    if parent_dir:
-        Path(parent_dir).mkdir(parents=True, exist_ok=True)
+    parent_dir = prepare_environment()
     if args.reuse and vendor == "sqlite":
-        var_dir = str(Path(args.reuse).resolve())
-        if not (Path(var_dir) / "karte.sqlite3").exists():
+        var_dir = Path(args.reuse).resolve()
+        if not (var_dir / "karte.sqlite3").exists():
             raise SystemExit(f"no karte.sqlite3 in {var_dir}")
-        keep_var_dir = True
+        directory = nullcontext(var_dir)
     else:
-        var_dir = tempfile.mkdtemp(prefix="procedures-bench-", dir=parent_dir)
-        keep_var_dir = bool(args.keep or parent_dir)
-    os.environ["KARTE_VAR_DIR"] = var_dir
-
-    size = f"{args.bodies:,} bodies × {args.procedures_per_body:,} procedures"
-    print(
-        f"Procedure KPI benchmark: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"{'PostgreSQL (DATABASE_URL)' if vendor == 'postgresql' else 'SQLite'}, "
-        + (f"reusing {args.reuse}" if args.reuse else size)
-    )
-    pg_database = url = None
-    if vendor == "postgresql":
-        url = os.environ["DATABASE_URL"]
-        if args.reuse:
-            os.environ["DATABASE_URL"] = with_database(url, args.reuse)
+        kept = "kept {path}" + ("" if vendor == "postgresql" else " (--reuse {path})")
+        directory = scratch_directory("procedures-bench-", parent_dir, args.keep, kept)
+    with directory as var_dir:
+        os.environ["KARTE_VAR_DIR"] = str(var_dir)
+        print_header(
+            "Procedure KPI benchmark",
+            "PostgreSQL (DATABASE_URL)" if vendor == "postgresql" else "SQLite",
+            f"reusing {args.reuse}"
+            if args.reuse
+            else f"{args.bodies:,} bodies × {args.procedures_per_body:,} procedures",
+        )
+        if args.reuse and vendor == "postgresql":
+            os.environ["DATABASE_URL"] = with_database(os.environ["DATABASE_URL"], args.reuse)
+            database = nullcontext()
         else:
-            need = args.bodies * args.procedures_per_body * BYTES_PER_PROCEDURE / 1024**3
-            if free_gb() - need < MIN_FREE_GB:
-                raise SystemExit(
-                    f"{free_gb():.1f} GB free on /, about {need:.1f} GB needed: would leave under "
-                    f"{MIN_FREE_GB:g} GB"
-                )
-            pg_database = f"karte_procedures_bench_{os.getpid()}"
-            postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}"')
-            postgres_admin(url, f'CREATE DATABASE "{pg_database}"')
-            os.environ["DATABASE_URL"] = with_database(url, pg_database)
-    try:
-        started = time.perf_counter()
-        migrate()
-        print(f"migrated in {time.perf_counter() - started:.1f} s", flush=True)
-        return run(args, vendor)
-    finally:
-        if pg_database and not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)')
-        elif pg_database:
-            print(f"kept database {pg_database} (measure it again with --reuse {pg_database})")
-        if keep_var_dir:
-            if not args.reuse:
-                print(f"kept {var_dir}" + ("" if vendor == "postgresql" else f" (--reuse {var_dir})"))
-        else:
-            shutil.rmtree(var_dir, ignore_errors=True)
+            if vendor == "postgresql":
+                need = args.bodies * args.procedures_per_body * BYTES_PER_PROCEDURE / 1024**3
+                if free_gb() - need < MIN_FREE_GB:
+                    raise SystemExit(
+                        f"{free_gb():.1f} GB free on /, about {need:.1f} GB needed: would leave under "
+                        f"{MIN_FREE_GB:g} GB"
+                    )
+            name = f"karte_procedures_bench_{os.getpid()}"
+            kept = "kept database {name} (measure it again with --reuse {name})"
+            database = fresh_postgres(name, args.keep, kept)
+        with database:
+            print(f"migrated in {migrate():.1f} s", flush=True)
+            return run(args, vendor)
 
 
 if __name__ == "__main__":

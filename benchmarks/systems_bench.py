@@ -30,28 +30,29 @@ A response other than 200 always exits 1: the figures then do not measure the pa
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import math
 import os
-import platform
-import pstats
 import random
-import shutil
-import statistics
 import sys
-import tempfile
 import time
-import traceback
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlencode
 
-from common import migrate, percentile, postgres_admin, short, timed_statements, with_database
+from common import run_on_fresh_database, setup_django
+from pages import (
+    Fixture,
+    Row,
+    add_departments,
+    add_options,
+    build_fixture,
+    busiest_department,
+    finish,
+    office_and_editor,
+    print_load,
+    print_table,
+    time_page,
+)
 
-REPO = Path(__file__).resolve().parent.parent
-SETTINGS = "karte.settings"
 TARGET_P95_MS = 150.0
 FIRST_FY, LAST_FY = 2015, 2024
 LOCK_IN_FY = 2024
@@ -67,25 +68,6 @@ VENDORS_PER_BODY = 200
 CONTRACTS_PER_SYSTEM = 10  # 1 development + 6 maintenance + lease + licence + cloud
 MAINTENANCE_CONTRACTS = 6
 
-DEPARTMENT_WORDS = (
-    "政策企画",
-    "総務",
-    "財務",
-    "スマートシティ戦略",
-    "府民文化",
-    "福祉",
-    "健康医療",
-    "商工労働",
-    "環境農林水産",
-    "都市整備",
-    "住宅まちづくり",
-    "教育",
-    "危機管理",
-    "会計",
-    "議会事務",
-    "警察",
-)
-SECTION_WORDS = ("企画", "総務", "人事", "財政", "広報", "調整", "管理", "推進", "指導", "振興", "保全")
 CITY_WORDS = (
     "北",
     "南",
@@ -141,17 +123,7 @@ VENDOR_WORDS = (
 LEGAL_FORMS = ("株式会社{}", "{}株式会社", "有限会社{}", "{}(株)")
 
 
-# -- the database: fresh, migrated by another process, dropped afterwards ---------------------------
 # -- the fixture ------------------------------------------------------------------------------------
-@dataclass
-class Fixture:
-    prefecture: object
-    office: object
-    editor: object
-    counts: dict
-    seconds: dict = field(default_factory=dict)
-
-
 def _weights(n: int) -> list[float]:
     """A few vendors win most contracts: Zipf-like weights for n vendors."""
     return [1 / (rank + 1) ** 0.8 for rank in range(n)]
@@ -159,11 +131,10 @@ def _weights(n: int) -> list[float]:
 
 def generate(n_systems: int, threshold: int | None, seed: int = 2024) -> Fixture:
     """Write the prefecture, its municipalities and their systems; return the two people who ask."""
-    from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from karte.core.choices import OrgUnitKind, Role
-    from karte.core.services import create_org_unit, set_membership
+    from karte.core.choices import OrgUnitKind
+    from karte.core.services import create_org_unit
     from karte.systems.choices import (
         ContractKind,
         Hosting,
@@ -197,39 +168,15 @@ def generate(n_systems: int, threshold: int | None, seed: int = 2024) -> Fixture
             word = CITY_WORDS[i % len(CITY_WORDS)]
             name = f"{word}{'市' if i % 3 else '町'}" if i < len(CITY_WORDS) else f"{word}第{i}市"
             bodies.append(create_org_unit(kind=OrgUnitKind.BODY, code=f"27{i + 1:03d}1", name=name))
-        sections_of: dict[int, list] = {}
         departments_of: dict[int, list] = {}
+        sections_of: dict[int, list] = {}
         for body in bodies:
-            is_prefecture = body.pk == prefecture.pk
-            n_departments = PREFECTURE_DEPARTMENTS if is_prefecture else MUNICIPAL_DEPARTMENTS
-            n_sections = (
-                PREFECTURE_SECTIONS
-                if is_prefecture
-                else MUNICIPAL_DEPARTMENTS * MUNICIPAL_SECTIONS_PER_DEPARTMENT
-            )
-            departments = [
-                create_org_unit(
-                    kind=OrgUnitKind.DEPARTMENT,
-                    code=f"{d + 1:02d}",
-                    name=f"{DEPARTMENT_WORDS[d % len(DEPARTMENT_WORDS)]}{'部' if is_prefecture else '課'}",
-                    parent=body,
-                )
-                for d in range(n_departments)
-            ]
-            sections = []
-            for s in range(n_sections):
-                department = departments[s % n_departments]
-                seq = s // n_departments + 1
-                sections.append(
-                    create_org_unit(
-                        kind=OrgUnitKind.SECTION,
-                        code=f"{department.code}{seq:03d}",
-                        name=f"{department.name}{SECTION_WORDS[s % len(SECTION_WORDS)]}第{seq}課",
-                        parent=department,
-                    )
-                )
-            departments_of[body.pk] = departments
-            sections_of[body.pk] = sections
+            if body.pk == prefecture.pk:
+                found = add_departments(body, PREFECTURE_DEPARTMENTS, PREFECTURE_SECTIONS)
+            else:
+                n_sections = MUNICIPAL_DEPARTMENTS * MUNICIPAL_SECTIONS_PER_DEPARTMENT
+                found = add_departments(body, MUNICIPAL_DEPARTMENTS, n_sections, suffix="課")
+            departments_of[body.pk], sections_of[body.pk] = found
     seconds["organisation"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -400,16 +347,7 @@ def generate(n_systems: int, threshold: int | None, seed: int = 2024) -> Fixture
     seconds["maintenance runs"] = time.perf_counter() - started
 
     # The two people: the office of the prefecture and an editor of one of its departments.
-    users = get_user_model()
-    office_section = next(
-        s for s in sections_of[prefecture.pk] if s.department_id == departments_of[prefecture.pk][3].pk
-    )
-    editor_department = departments_of[prefecture.pk][5]
-    editor_section = next(s for s in sections_of[prefecture.pk] if s.department_id == editor_department.pk)
-    office = users.objects.create_user("bench_office", last_name="行政DX推進課")
-    set_membership(office, role=Role.OFFICE_ADMIN, unit=office_section)
-    editor = users.objects.create_user("bench_editor", last_name=editor_department.name)
-    set_membership(editor, role=Role.EDITOR, unit=editor_section)
+    office, editor = office_and_editor(departments_of[prefecture.pk], sections_of[prefecture.pk])
 
     from django.db.models import F
 
@@ -430,53 +368,14 @@ def generate(n_systems: int, threshold: int | None, seed: int = 2024) -> Fixture
 
 
 # -- the requests ------------------------------------------------------------------------------------
-@dataclass
-class Row:
-    page: str
-    user: str
-    urls: list[tuple[str, str]]  # (variant label, URL) of the timed requests
-    times_ms: list[float] = field(default_factory=list)
-    queries: list[int] = field(default_factory=list)
-    sizes: list[int] = field(default_factory=list)  # bytes of HTML
-    bad: list[tuple[str, str]] = field(default_factory=list)  # (url, status or exception)
-    client: object = None  # the logged-in client, for profiling afterwards
-
-    def percentile(self, p: float) -> float:
-        return percentile(self.times_ms, p)
-
-    def by_variant(self) -> dict[str, list[float]]:
-        times: dict[str, list[float]] = defaultdict(list)
-        for (label, _url), ms in zip(self.urls, self.times_ms, strict=True):
-            times[label].append(ms)
-        return times
-
-    @property
-    def passed(self) -> bool:
-        return not self.bad and bool(self.times_ms) and self.percentile(95) < TARGET_P95_MS
-
-
 def list_variants(user) -> list[tuple[str, dict]]:
     """(label, query parameters) of the ways the list is asked for: unfiltered, and a few filters."""
-    from django.db.models import Count
-
-    from karte.core.scoping import VIEW
-    from karte.systems.models import System
-
-    # The department of the person's scope with the most systems (for an editor: their own).
-    department = (
-        System.objects.restrict(user, VIEW)
-        .values("unit__department")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "unit__department")
-        .values_list("unit__department", flat=True)
-        .first()
-    )
     return [
         ("all", {}),
         ("hosting+status", {"hosting": "cloud", "status": "active"}),
         ("search", {"q": "財務会計"}),
         ("locked_in+sort", {"locked_in": "yes", "sort": "-next_renewal_fy"}),
-        ("department", {"department": department}),
+        ("department", {"department": busiest_department(user)}),
     ]
 
 
@@ -534,151 +433,18 @@ def plan_urls(user, prefecture, n: int, warmup: int) -> dict[str, list[tuple[str
     return {"list": list_urls, "karte": detail_urls, "lock-in": lock_in_urls}
 
 
-_reported_errors: set[str] = set()
-
-
-def ask(client, url: str):
-    """Return (status or exception text, ms, query count, bytes) of one GET."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        started = time.perf_counter()
-        try:
-            response = client.get(url)
-            status = response.status_code
-            size = len(response.content)
-        except Exception as error:  # noqa: BLE001  reported in the table, with the traceback once
-            status = f"{type(error).__name__}: {error}"
-            size = 0
-            if status not in _reported_errors:
-                _reported_errors.add(status)
-                traceback.print_exc()
-        elapsed = (time.perf_counter() - started) * 1000
-    return status, elapsed, len(captured), size
-
-
 def measure(fixture: Fixture, n: int, warmup: int) -> list[Row]:
-    from django.test import Client
-
-    rows = []
     people = {"office": fixture.office, "editor": fixture.editor}
     plans = {name: plan_urls(user, fixture.prefecture, n, warmup) for name, user in people.items()}
-    for page in ("list", "karte", "lock-in"):
-        for name, user in people.items():
-            client = Client()
-            client.force_login(user)
-            urls = plans[name][page]
-            row = Row(page, name, urls[warmup:])
-            for _label, url in urls[:warmup]:
-                status, _ms, _q, _size = ask(client, url)
-                if status != 200:
-                    row.bad.append((url, str(status)))
-            for _label, url in row.urls:
-                status, ms, queries, size = ask(client, url)
-                if status != 200:
-                    row.bad.append((url, str(status)))
-                row.times_ms.append(ms)
-                row.queries.append(queries)
-                row.sizes.append(size)
-            row.client = client
-            rows.append(row)
-            print(
-                f"  {page:<8} {name:<7} p95 {row.percentile(95):7.1f} ms, "
-                f"{min(row.queries)}–{max(row.queries)} queries",
-                flush=True,
-            )
-    return rows
-
-
-# -- finding what is slow ---------------------------------------------------------------------------
-def sql_profile(client, url: str, top: int, explain: bool) -> None:
-    """Ask for `url` once, timing every statement; print the slowest and any that repeat."""
-    from django.db import connection
-
-    started = time.perf_counter()
-    with timed_statements() as statements:
-        response = client.get(url)
-    total = (time.perf_counter() - started) * 1000
-    sql_ms = sum(s[0] for s in statements)
-    print(
-        f"    {url}: {response.status_code}, {total:.1f} ms, of which SQL {sql_ms:.1f} ms "
-        f"in {len(statements)} statements (the rest is Python: view, template, middleware)"
-    )
-    for ms, sql, params in sorted(statements, key=lambda s: s[0], reverse=True)[:top]:
-        print(f"    {ms:8.2f} ms  {short(sql)}")
-        if params:
-            print(f"                 params {short(repr(params), 200)}")
-    repeated = Counter(sql for _ms, sql, _p in statements)
-    for sql, count in repeated.most_common():
-        if count < 2:
-            break
-        spent = sum(ms for ms, s, _p in statements if s == sql)
-        print(f"    repeated {count}× ({spent:.1f} ms): {short(sql)}")
-    if explain and statements:
-        _ms, sql, params = max(statements, key=lambda s: s[0])
-        prefix = "EXPLAIN ANALYZE " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
-        with connection.cursor() as cursor:
-            cursor.execute(prefix + sql, params)
-            plan = cursor.fetchall()
-        print("    plan of the slowest statement:")
-        for line in plan:
-            print(f"      {' | '.join(str(c) for c in line)}")
-
-
-def python_profile(client, url: str, lines: int) -> None:
-    profiler = cProfile.Profile()
-    profiler.runcall(client.get, url)
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).strip_dirs()
-    stats.sort_stats("cumulative").print_stats(lines)
-    print(out.getvalue())
-
-
-# -- the report -------------------------------------------------------------------------------------
-def print_table(rows: list[Row]) -> bool:
-    header = (
-        f"{'page':<8}  {'user':<7}  {'requests':>8}  {'p50 ms':>7}  {'p95 ms':>7}  {'max ms':>7}  "
-        f"{'queries':>9}  {'HTML KB':>7}  {'target':<14}  result"
-    )
-    print()
-    print(header)
-    print("-" * len(header))
-    ok = True
-    for row in rows:
-        if row.bad:
-            statuses = Counter(status for _url, status in row.bad)
-            outcome = "FAIL (" + ", ".join(f"{s} ×{c}" for s, c in statuses.items()) + ")"
-        else:
-            outcome = "PASS" if row.passed else "FAIL"
-        ok = ok and row.passed
-        queries = f"{min(row.queries)}–{max(row.queries)}"
-        print(
-            f"{row.page:<8}  {row.user:<7}  {len(row.times_ms):>8}  {row.percentile(50):>7.1f}  "
-            f"{row.percentile(95):>7.1f}  {max(row.times_ms):>7.1f}  {queries:>9}  "
-            f"{statistics.median(row.sizes) / 1024:>7.0f}  "
-            f"{f'p95 < {TARGET_P95_MS:g} ms':<14}  {outcome}"
-        )
-    print()
-    for row in rows:
-        variants = row.by_variant()
-        if len(variants) > 1:
-            parts = ", ".join(
-                f"{label} {percentile(times, 50):.0f}/{percentile(times, 95):.0f}"
-                for label, times in variants.items()
-            )
-            print(f"  {row.page} / {row.user}, p50/p95 ms by variant: {parts}")
-    for row in rows:
-        for url, status in row.bad[:5]:
-            print(f"  ! {row.page} / {row.user}: {url} answered {status}")
-    return ok
+    return [
+        time_page(page, name, user, plans[name][page], warmup, TARGET_P95_MS)
+        for page in ("list", "karte", "lock-in")
+        for name, user in people.items()
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import connection
     from django.urls import NoReverseMatch, reverse
 
@@ -691,16 +457,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"The pages are not there yet: {error}", file=sys.stderr)
             return 1
 
-    print(f"generating {args.systems:,} systems on {connection.vendor}…", flush=True)
-    started = time.perf_counter()
-    fixture = generate(args.systems, args.threshold)
-    generated = time.perf_counter() - started
-    counts = ", ".join(f"{value:,} {name}" for name, value in fixture.counts.items())
-    steps = ", ".join(f"{name} {s:.1f} s" for name, s in fixture.seconds.items())
-    print(f"generated in {generated:.1f} s ({steps}): {counts}")
-    # Fresh planner statistics, as autovacuum (PostgreSQL) or `PRAGMA optimize` would have them.
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    fixture = build_fixture(lambda: generate(args.systems, args.threshold), f"{args.systems:,} systems")
     if args.generate_only:
         return 0
 
@@ -710,7 +467,7 @@ def run(args: argparse.Namespace) -> int:
     load_before = os.getloadavg()[0]
     rows = measure(fixture, args.requests, args.warmup)
     load_after = os.getloadavg()[0]
-    ok = print_table(rows)
+    ok = print_table(rows, "HTML KB")
     print(
         f"database: {connection.vendor}; {fixture.counts['systems']:,} systems "
         f"({fixture.counts['prefecture systems']:,} in the prefecture), "
@@ -718,30 +475,14 @@ def run(args: argparse.Namespace) -> int:
         f"lock-in threshold {args.threshold if args.threshold is not None else 'default'} years; "
         f"p95 is nearest-rank over {args.requests} requests; times include query capture."
     )
-    print(
-        f"1-minute load average {load_before:.1f} before and {load_after:.1f} after measuring "
-        f"on {os.cpu_count()} CPUs: above the CPU count, other work was competing for them."
-    )
-
-    to_explain = [row for row in rows if args.sql or not row.passed]
-    for row in to_explain:
-        _label, url = row.urls[row.times_ms.index(max(row.times_ms))]
-        print(f"\n== {row.page} / {row.user}: the slowest statements of one request ==")
-        sql_profile(row.client, url, args.sql_lines, args.explain)
-        if args.profile:
-            print(f"\n== {row.page} / {row.user}: cProfile of one request ==")
-            python_profile(row.client, url, args.profile_lines)
-
-    if any(row.bad for row in rows):
-        return 1
-    return 1 if args.strict and not ok else 0
+    print_load(load_before, load_after)
+    return finish(rows, ok, args, rest="view, template, middleware")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--systems", type=int, default=5_000, metavar="N", help="systems (default 5000)")
-    parser.add_argument("--requests", type=int, default=60, help="timed requests per page and person")
-    parser.add_argument("--warmup", type=int, default=5, help="warm-up requests per page and person")
+    add_options(parser, per="page and person")
     parser.add_argument(
         "--threshold",
         type=int,
@@ -750,64 +491,13 @@ def main(argv: list[str] | None = None) -> int:
         "fixture's contracts start in FY2015, so the default 10 would leave the lock-in list empty); "
         "-1 keeps the app's default",
     )
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory / database")
-    parser.add_argument(
-        "--sql", action="store_true", help="print the slowest SQL of one request for every row"
-    )
-    parser.add_argument("--sql-lines", type=int, default=8, help="statements shown per request")
-    parser.add_argument("--explain", action="store_true", help="also print the plan of the slowest statement")
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="also cProfile one request of each row explained (missed, or all with --sql)",
-    )
-    parser.add_argument("--profile-lines", type=int, default=30, help="functions shown per cProfile listing")
     parser.add_argument("--generate-only", action="store_true", help="generate the fixture, measure nothing")
     args = parser.parse_args(argv)
     if args.threshold < 0:
         args.threshold = None
-
-    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
-    os.environ["KARTE_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    # The app logs at INFO (WeasyPrint chatters there); warnings and errors still show.
-    os.environ.setdefault("KARTE_LOG_LEVEL", "WARNING")
-    parent_dir = os.environ.get("KARTE_VAR_DIR") or None
-    if parent_dir:
-        Path(parent_dir).mkdir(parents=True, exist_ok=True)
-    var_dir = tempfile.mkdtemp(prefix="systems-bench-", dir=parent_dir)
-    os.environ["KARTE_VAR_DIR"] = var_dir
-    database = (
-        "PostgreSQL (DATABASE_URL)" if os.environ.get("DATABASE_URL") else "SQLite (fresh KARTE_VAR_DIR)"
+    return run_on_fresh_database(
+        args, "System karte pages benchmark", f"{args.systems:,} systems", "systems", lambda: run(args)
     )
-    print(
-        f"System karte pages benchmark: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"{database}, {args.systems:,} systems"
-    )
-    pg_database = url = None
-    if os.environ.get("DATABASE_URL"):
-        url = os.environ["DATABASE_URL"]
-        pg_database = f"karte_systems_bench_{os.getpid()}"
-        postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}"')
-        postgres_admin(url, f'CREATE DATABASE "{pg_database}"')
-        os.environ["DATABASE_URL"] = with_database(url, pg_database)
-    try:
-        started = time.perf_counter()
-        migrate()
-        print(f"migrated in {time.perf_counter() - started:.1f} s", flush=True)
-        return run(args)
-    finally:
-        if pg_database and not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            postgres_admin(url, f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)')
-        elif pg_database:
-            print(f"kept database {pg_database}")
-        if args.keep or parent_dir:
-            print(f"kept {var_dir}")
-        else:
-            shutil.rmtree(var_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
