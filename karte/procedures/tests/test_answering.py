@@ -234,12 +234,14 @@ def test_a_submitted_answer_is_read_only_for_the_department(client, world, proce
 def test_an_editor_cannot_submit_for_another_department(client, world, survey):
     client.force_login(world.users["editor_a2"])
 
-    client.post(
+    response = client.post(
         reverse("procedures:round_submit", kwargs={"pk": survey.pk}), {"department": world.dept_a1.pk}
     )
 
+    # Refused outright: neither the department named nor the editor's own is submitted by mistake.
+    assert response.status_code == 404
     statuses = dict(RoundParticipation.objects.filter(round=survey).values_list("department", "status"))
-    assert statuses == {world.dept_a1.pk: "not_started", world.dept_a2.pk: "submitted"}
+    assert statuses == {world.dept_a1.pk: "not_started", world.dept_a2.pk: "not_started"}
 
 
 def test_viewers_and_auditors_cannot_submit(client, world, survey):
