@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -127,12 +128,21 @@ def entries_for(model, history_rows: list) -> list[Entry]:
                 action=row.history_type,
                 action_label=str(ACTION_LABELS[row.history_type]),
                 model_label=str(model._meta.verbose_name),
-                record=str(row.instance),
+                record=_record_name(row, model),
                 record_url=_record_url(model, row.id),
                 changes=changes,
             )
         )
     return entries
+
+
+def _record_name(row, model) -> str:
+    """The record's name as of this change. A name made from a related record deleted since (a system's
+    profile after the system went) falls back to the kind and number: the trail outlives its records."""
+    try:
+        return str(row.instance)
+    except ObjectDoesNotExist:
+        return f"{model._meta.verbose_name} #{row.id}"
 
 
 def _record_url(model, pk) -> str | None:

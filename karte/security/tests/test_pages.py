@@ -289,3 +289,25 @@ def test_the_navigation_leads_to_the_report(client, world):
     client.force_login(world.users["viewer_a1"])
     html = client.get(COVERAGE).content.decode()
     assert f'href="{COVERAGE}"' in html
+
+
+def test_the_audit_trail_still_reads_after_a_surveyed_system_is_deleted(client, world):
+    from karte.core.models import SurveyRound
+    from karte.security.models import ProtectionAnswer
+
+    survey = SurveyRound.objects.create(body=world.body_a, kind="security", name="R", fiscal_year=2025)
+    system = make_system(world.section_a1, "GONE-LATER")
+    answer = ProtectionAnswer(
+        round=survey, system=system, unit=world.section_a1, department=world.dept_a1, waf=True
+    )
+    answer._history_user = world.users["office_a"]
+    answer.save()
+    system.delete()
+    client.force_login(world.users["auditor_a"])
+
+    response = client.get(reverse("core:audit_trail"))
+
+    assert response.status_code == 200
+    # The answer's entries name it by kind and number: the system its name came from is gone.
+    assert f"#{answer.pk}" in response.content.decode()
+    assert client.get(reverse("core:dashboard")).status_code == 200
