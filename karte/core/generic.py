@@ -41,6 +41,22 @@ def sheet_response(headers, rows, fmt: str, name: str, *, sheet_title: str = "da
     return response
 
 
+BIGGEST_PK = 2**63 - 1
+
+
+def to_pk(raw: str | None) -> int | None:
+    """Return the id a query string or form value names, None for anything else.
+
+    isdecimal, not isdigit: "²" is a digit that int() refuses; and nothing beyond a 64-bit id, which the
+    database would refuse with an error rather than find nothing.
+    """
+    raw = (raw or "").strip()
+    if not raw.isdecimal():
+        return None
+    value = int(raw)
+    return value if value <= BIGGEST_PK else None
+
+
 class ScopeRequiredMixin:
     """For views that are not about one model: `scope_test` names a Scope property the user needs."""
 

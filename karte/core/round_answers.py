@@ -22,7 +22,7 @@ from django.views.generic import TemplateView
 
 from karte.core import rounds
 from karte.core.choices import ParticipationStatus
-from karte.core.generic import ScopeRequiredMixin, sheet_response
+from karte.core.generic import ScopeRequiredMixin, sheet_response, to_pk
 from karte.core.models import RoundParticipation, SurveyRound
 from karte.core.scoping import CHANGE, VIEW, scope_for
 
@@ -102,10 +102,12 @@ class RoundAnswersMixin:
             if request.method == "POST" and raw and raw != str(scope.department_id):
                 raise Http404
             return scope.department_id
-        try:
-            return int(raw) if raw else None
-        except ValueError:
-            raise Http404 from None
+        if not raw:
+            return None
+        department_id = to_pk(raw)
+        if department_id is None:
+            raise Http404
+        return department_id
 
     def answers_page_url(self, survey: SurveyRound, department_id: int | None = None) -> str:
         url = reverse(f"{self.app}:round_answers", kwargs={"pk": survey.pk})

@@ -22,7 +22,7 @@ from django.views.generic import TemplateView
 from karte.core import rounds
 from karte.core.choices import ParticipationStatus
 from karte.core.fiscal import format_fiscal_year
-from karte.core.generic import PER_PAGE, ScopeRequiredMixin
+from karte.core.generic import PER_PAGE, ScopeRequiredMixin, to_pk
 from karte.core.models import RoundParticipation, SurveyRound
 from karte.core.round_forms import RoundOpenForm
 from karte.core.scoping import CHANGE, VIEW, scope_for
@@ -242,10 +242,9 @@ class RoundRemindView(OfficeRoundActionView):
 
 class RoundSendBackView(OfficeRoundActionView):
     def act(self, survey):
-        try:
-            department_id = int(self.request.POST.get("department", ""))
-        except ValueError:
-            raise Http404 from None
+        department_id = to_pk(self.request.POST.get("department"))
+        if department_id is None:
+            raise Http404
         participation = get_object_or_404(
             survey.participations.select_related("department"), department_id=department_id
         )

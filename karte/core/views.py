@@ -21,6 +21,7 @@ from karte.core.generic import (
     ObjectListView,
     ScopeRequiredMixin,
     sheet_response,
+    to_pk,
 )
 from karte.core.importing import jobs
 from karte.core.importing.registry import all_importers, get_importer
@@ -302,10 +303,8 @@ class AuditTrailView(ScopeRequiredMixin, TemplateView):
         export = request.GET.get("export")
         if export in EXPORT_FORMATS:
             return self.export(audit.audit_trail(request.user, filters, limit=None), export)
-        try:
-            page = max(1, int(request.GET.get("page", "1")))
-        except ValueError:
-            page = 1
+        # A page beyond the last shows nothing; one beyond any trail would only make the query huge.
+        page = min(max(1, to_pk(request.GET.get("page")) or 1), 10_000)
         entries = audit.audit_trail(request.user, filters, limit=page * PER_PAGE + 1)
         context = self.get_context_data(
             form=form,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from karte.core.fiscal import format_fiscal_year
 from karte.core.tables import Col, Table
 from karte.inspections.choices import ActionStatus
 from karte.inspections.filters import STATUS_RANK
@@ -121,7 +120,3 @@ class WeakestQuestionTable(ScoreTable):
 
     def row_tone(self, obj) -> str:
         return "danger" if obj.not_implemented else ""
-
-
-def round_label(survey) -> str:
-    return f"{survey.name}（{format_fiscal_year(survey.fiscal_year)}）"

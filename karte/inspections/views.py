@@ -24,6 +24,7 @@ from karte.core.generic import (
     ObjectHistoryView,
     ObjectListView,
     ScopeRequiredMixin,
+    to_pk,
 )
 from karte.core.models import OrgUnit
 from karte.core.scoping import CHANGE, VIEW, scope_for
@@ -232,8 +233,7 @@ class InstallDefaultsView(ScopeRequiredMixin, View):
         body_id = scope.body_id
         if body_id is None:
             # A system administrator belongs to no body and names one.
-            raw = request.POST.get("body", "")
-            body_id = int(raw) if raw.isdigit() else None
+            body_id = to_pk(request.POST.get("body", ""))
         body = OrgUnit.objects.filter(pk=body_id, kind=OrgUnitKind.BODY).first() if body_id else None
         if body is None:
             messages.error(request, _("Choose the local government to install the questions for."))
@@ -298,18 +298,14 @@ class FollowUpActionEditView(ObjectEditView):
         params = self.request.GET
         user = self.request.user
         initial = {}
-        system_id = params.get("system", "")
-        system = (
-            System.objects.restrict(user, CHANGE).filter(pk=system_id).first()
-            if system_id.isdigit()
-            else None
-        )
+        system_id = to_pk(params.get("system", ""))
+        system = System.objects.restrict(user, CHANGE).filter(pk=system_id).first() if system_id else None
         if system is None:
             return initial
         initial["system"] = system.pk
         initial["unit"] = system.unit_id
-        question_id = params.get("question", "")
-        if question_id.isdigit():
+        question_id = to_pk(params.get("question", ""))
+        if question_id:
             question = (
                 InspectionQuestion.objects.restrict(user, VIEW)
                 .filter(pk=question_id, section__body_id=system.body_id)
@@ -318,8 +314,8 @@ class FollowUpActionEditView(ObjectEditView):
             if question is not None:
                 initial["question"] = question.pk
                 initial["description"] = _("Put in place: %(question)s") % {"question": question.text}
-        round_id = params.get("round", "")
-        if round_id.isdigit():
+        round_id = to_pk(params.get("round", ""))
+        if round_id:
             survey = selectors.inspection_rounds(user).filter(pk=round_id, body_id=system.body_id).first()
             if survey is not None:
                 initial["round"] = survey.pk

@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Hashable, Iterable
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -357,12 +358,25 @@ class SecuritySurveyImporter(Importer):
             # Whole rows: the history written on update copies every field.
             for system in systems.select_related("unit"):
                 found[(system.body_id, system.code)] = system
-        ids = [s.pk for s in found.values()]
+        keys = {system.pk: key for key, system in found.items()}
+        ids = list(keys)
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
             if self.survey is not None:
-                for answer in ProtectionAnswer.objects.filter(round=self.survey, system_id__in=chunk):
-                    self.answers[answer.system_id] = answer
+                answers = ProtectionAnswer.objects.filter(round=self.survey, system_id__in=chunk)
+                if self.user is not None:
+                    # The answer stays with the department that had the system when the round opened: a
+                    # system moved since is not this user's to answer for, as on the answers page.
+                    answers = answers.annotate(
+                        changeable=Exists(
+                            ProtectionAnswer.objects.restrict(self.user, CHANGE).filter(pk=OuterRef("pk"))
+                        )
+                    )
+                for answer in answers:
+                    if getattr(answer, "changeable", True):
+                        self.answers[answer.system_id] = answer
+                    else:
+                        del found[keys[answer.system_id]]
             elif not self.into_round:
                 for profile in ProtectionProfile.objects.filter(system_id__in=chunk):
                     self.profiles[profile.system_id] = profile

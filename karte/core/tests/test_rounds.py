@@ -424,3 +424,17 @@ def test_a_closed_round_does_not_change_afterwards(client, world, procedures, su
     assert snapshot(survey) == before
     assert mail.outbox == []
     assert round_kpis(survey).online == 1
+
+
+def test_ids_too_large_for_the_database_find_nothing_instead_of_failing(client, world, survey):
+    from karte.core.generic import to_pk
+
+    huge = "9" * 30
+    given = ("12", " 7 ", "²", "-1", "", None, huge)
+    assert [to_pk(v) for v in given] == [12, 7, None, None, None, None, None]
+    client.force_login(world.users["office_a"])
+    assert client.get(reverse("core:audit_trail") + "?page=" + huge).status_code == 200
+    answers = reverse("procedures:round_answers", kwargs={"pk": survey.pk})
+    assert client.get(f"{answers}?department={huge}").status_code == 404
+    send_back = reverse("core:round_send_back", kwargs={"pk": survey.pk})
+    assert client.post(send_back, {"department": huge}).status_code == 404

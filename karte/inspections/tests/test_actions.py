@@ -106,6 +106,18 @@ def test_an_action_is_added_prefilled_from_a_not_implemented_answer(client, worl
     assert action.history.first().history_user == world.users["editor_a1"]
 
 
+def test_a_malformed_prefill_is_ignored_not_an_error(client, world, inspection, survey):
+    client.force_login(world.users["editor_a1"])
+    add = reverse("inspections:followupaction_add")
+    # "²" passes str.isdigit() but not int().
+    for query in ("?system=²", f"?system={inspection.x.pk}&question=²&round=²", "?system=abc&round=-1"):
+        response = client.get(add + query)
+        assert response.status_code == 200, query
+    assert response.context["form"].initial == {}
+    only_system = client.get(add + f"?system={inspection.x.pk}&question=²&round=²").context["form"]
+    assert only_system.initial == {"system": inspection.x.pk, "unit": world.section_a1.pk}
+
+
 def test_the_unit_must_be_in_the_systems_department(client, world, inspection):
     client.force_login(world.users["office_a"])
     data = {

@@ -76,6 +76,14 @@ def test_a_system_administrator_names_the_body(client, world):
     assert not InspectionSection.objects.filter(body=world.body_a).exists()
 
 
+def test_a_malformed_body_installs_nothing(client, world):
+    client.force_login(world.users["superuser"])
+    for raw in ("²", "abc", "-1"):
+        response = client.post(reverse("inspections:install_defaults"), {"body": raw})
+        assert response.status_code == 302, raw
+    assert not InspectionSection.objects.exists()
+
+
 def test_an_answered_question_cannot_be_deleted_only_retired(client, world, inspection, survey):
     client.force_login(world.users["office_a"])
     before = model_to_dict(inspection.q1)

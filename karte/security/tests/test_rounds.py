@@ -506,6 +506,43 @@ def test_the_import_writes_only_the_importing_departments_answers(world, systems
     assert round_state() == before
 
 
+def test_a_system_moved_during_the_round_keeps_its_answer_with_the_old_department(
+    client, world, systems, survey, tmp_path
+):
+    """The answer stays 福祉部's when the system moves to 健康医療部 mid-round: 健康医療部 cannot change it
+    by sheet, just as it cannot on the answers page."""
+    moved = systems["bare"]
+    moved.unit = world.section_a2
+    moved.save()
+    book = openpyxl.Workbook()
+    for line in [
+        [
+            "システムID",
+            "システム名",
+            "所管課",
+            "外部公開",
+            "サイバー攻撃検知通報事業",
+            "ウェブ感染型マルウェア検知事業",
+            "ホームページレスポンス観測事業",
+        ],
+        ["S-BARE", "内部管理システム", "健康医療総務課", "有", "申込済", "無", "無"],
+    ]:
+        book.active.append(line)
+    path = tmp_path / "moved.xlsx"
+    book.save(path)
+    before = round_state()
+    client.force_login(world.users["editor_a2"])
+    assert client.get(edit_url(answer_of(survey, moved))).status_code == 404
+
+    importer = SecuritySurveyImporter(world.users["editor_a2"], round=survey.name)
+    plan = build_plan(importer, path)
+    if not plan.errors:
+        importer.apply(plan)
+
+    assert [(e["row"], e["column"]) for e in plan.errors] == [(2, "システムID")]
+    assert round_state() == before
+
+
 # --- last year --------------------------------------------------------------------------------------
 def test_the_comparison_shows_the_systems_whose_coverage_changed(client, world, systems, survey):
     office = world.users["office_a"]
