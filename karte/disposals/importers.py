@@ -27,7 +27,7 @@ from karte.core.importing.base import (
     Record,
     RowError,
 )
-from karte.core.importing.normalize import to_choice, to_code, to_date, to_int
+from karte.core.importing.normalize import text_within, to_choice, to_code, to_date, to_int, to_text
 from karte.core.importing.registry import register
 from karte.core.models import OrgUnit
 from karte.core.scoping import CHANGE, scope_for
@@ -54,6 +54,15 @@ DATE_FIELDS = frozenset({"planned_on", "disposed_on", "certificate_received_on"}
 ASSET = "asset"
 
 
+# Text a row may give, checked against the columns' max_length; larger numbers than this do not fit either.
+def within(name: str, clean=to_text):
+    """The cell parser of a text field: no longer than the field holds."""
+    return text_within(StorageDisposal._meta.get_field(name).max_length, clean)
+
+
+MAX_QUANTITY = 2**31 - 1
+
+
 def to_device_kind(v: object) -> str | None:
     """Return the device kind a 機器種別 cell names: パソコン, サーバ, HDD, USBメモリ, 複合機 …"""
     return to_choice(v, [(kind, KIND_WORD[kind]) for kind in DeviceKind], aliases=SHEET_KIND)
@@ -75,14 +84,23 @@ class DisposalsImporter(Importer):
         Column(
             "device_kind", "機器種別", ("種別", "機器の種類", "媒体種別"), required=True, parse=to_device_kind
         ),
-        Column("description", "品名", ("機器名", "名称", "品目", "型番"), required=True),
         Column(
-            "asset_number", "資産番号", ("備品番号", "管理番号", "シリアル番号", "製造番号"), parse=to_code
+            "description",
+            "品名",
+            ("機器名", "名称", "品目", "型番"),
+            required=True,
+            parse=within("description"),
+        ),
+        Column(
+            "asset_number",
+            "資産番号",
+            ("備品番号", "管理番号", "シリアル番号", "製造番号"),
+            parse=within("asset_number", to_code),
         ),
         Column("quantity", "数量", ("台数", "個数"), parse=to_int),
         Column("planned_on", "廃棄予定日", ("廃棄予定", "予定日"), parse=to_date),
         Column("disposed_on", "廃棄日", ("廃棄年月日", "廃棄実施日"), parse=to_date),
-        Column("contractor", "廃棄業者", ("廃棄事業者", "委託業者", "業者名")),
+        Column("contractor", "廃棄業者", ("廃棄事業者", "委託業者", "業者名"), parse=within("contractor")),
         Column("certificate_received_on", "証明書受領日", ("廃棄証明書受領日", "証明書受領"), parse=to_date),
         Column("note", "備考", ("メモ",)),
     ]
@@ -103,6 +121,8 @@ class DisposalsImporter(Importer):
         quantity = values["quantity"]
         if quantity is not None and quantity < 1:
             raise RowError("数量は1以上で入力してください", "quantity")
+        if quantity is not None and quantity > MAX_QUANTITY:
+            raise RowError(f"数量は{MAX_QUANTITY}以下で入力してください", "quantity")
         if planned is None and disposed is None:
             raise RowError("廃棄予定日か廃棄日を入力してください", "planned_on")
         if disposed is not None and disposed > today:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,8 @@ from karte.systems.models import System
 
 # Clocks of people and monitors drift a little; beyond this a detection time is a typing mistake.
 FUTURE_TOLERANCE = datetime.timedelta(hours=1)
+# Earlier than this a detection time is a typing mistake too, and near year 1 it cannot even be stored.
+EARLIEST_DETECTION_YEAR = 1900
 NOTE_MAX_LENGTH = 5000
 
 
@@ -84,11 +87,12 @@ class IncidentForm(ScopedModelForm):
             System.objects.restrict(self.user, VIEW).select_related("unit").order_by("code")
         )
         today = timezone.localdate()
+        # Units abolished since they were named stay on offer, so that saving does not unlink them.
+        affected = Q(valid_from__lte=today) & ~Q(valid_to__lt=today)
+        if self.instance.pk:
+            affected |= Q(pk__in=self.instance.affected_units.values("pk"))
         self.fields["affected_units"].queryset = (
-            OrgUnit.objects.restrict(self.user, VIEW)
-            .filter(valid_from__lte=today)
-            .exclude(valid_to__lt=today)
-            .order_by("code")
+            OrgUnit.objects.restrict(self.user, VIEW).filter(affected).order_by("code")
         )
         # The default is "now": no hidden copy of it, which would only say the field was changed.
         self.fields["detected_at"].show_hidden_initial = False
@@ -105,6 +109,8 @@ class IncidentForm(ScopedModelForm):
 
     def clean_detected_at(self):
         detected_at = self.cleaned_data["detected_at"]
+        if detected_at and detected_at.year < EARLIEST_DETECTION_YEAR:
+            raise forms.ValidationError(self.fields["detected_at"].error_messages["invalid"], code="invalid")
         if detected_at and detected_at > timezone.now() + FUTURE_TOLERANCE:
             raise forms.ValidationError(_("The time of detection is in the future."))
         return detected_at

@@ -7,7 +7,7 @@ from karte.core.forms import DateInput, ScopedModelForm
 from karte.core.scoping import CHANGE
 from karte.systems.models import System
 from karte.vulnerabilities.choices import Severity
-from karte.vulnerabilities.models import HOSTNAME, Finding, Host, join_cves, normalize_hostname, split_cves
+from karte.vulnerabilities.models import HOSTNAME, Finding, Host, normalize_hostname
 
 
 class SystemChoiceField(forms.ModelChoiceField):
@@ -62,7 +62,9 @@ class HostForm(ScopedModelForm):
 
 
 class FindingForm(ScopedModelForm):
-    """A finding: an empty severity follows the CVSS score, an empty due date follows the severity."""
+    """A finding: an empty severity follows the CVSS score, an empty due date follows the severity.
+
+    CVE IDs are checked by the model field's validator and tidied by services.derive."""
 
     severity = forms.ChoiceField(
         label=_("Severity"),
@@ -114,15 +116,6 @@ class FindingForm(ScopedModelForm):
                 self.initial["severity"] = ""
             if not instance.due_given:
                 self.initial["due_on"] = None
-
-    def clean_cve(self):
-        ids, bad = split_cves(self.cleaned_data.get("cve"))
-        if bad:
-            raise forms.ValidationError(
-                _("Not a CVE ID: %(ids)s. Write them as CVE-2024-12345, separated by commas."),
-                params={"ids": ", ".join(bad)},
-            )
-        return join_cves(ids)
 
     def clean(self):
         data = super().clean()

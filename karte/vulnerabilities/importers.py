@@ -37,7 +37,7 @@ from karte.core.importing.base import (
     Record,
     RowError,
 )
-from karte.core.importing.normalize import to_code, to_date, to_decimal, to_int, to_text
+from karte.core.importing.normalize import text_within, to_code, to_date, to_decimal, to_int, to_text
 from karte.core.importing.registry import register
 from karte.core.scoping import CHANGE, scope_for
 from karte.systems.models import System
@@ -85,6 +85,9 @@ MSG_UNKNOWN_HOST = (
     "ホスト「{host}」は登録されていません（または変更できる範囲のシステムのホストではありません）。"
     "先にシステムのカルテでホストを登録してください"
 )
+MSG_FINDING_ID = "指摘ID「{id}」は存在しないか、変更できる範囲の指摘ではありません"
+# The largest primary key a database stores: a larger 指摘ID cannot even be looked up.
+MAX_ID = 2**63 - 1
 MSG_AMBIGUOUS_HOST = (
     "ホスト「{host}」は複数のシステム（{systems}）に登録されているため、どのシステムの指摘か判別できません。"
     "システムのカルテでホスト名も登録してください"
@@ -216,7 +219,13 @@ class VulnerabilitySheetImporter(FindingImporter):
         Column("code", "システムID", ("システムコード", "システム番号"), required=True, parse=to_code),
         Column("ip", "ホスト(IP)", ("IPアドレス", "IP", "ホストIP"), parse=to_ip),
         Column("hostname", "ホスト名", ("ホスト", "FQDN"), parse=to_hostname),
-        Column("title", "指摘事項", ("指摘内容", "脆弱性", "脆弱性名", "件名"), required=True),
+        Column(
+            "title",
+            "指摘事項",
+            ("指摘内容", "脆弱性", "脆弱性名", "件名"),
+            required=True,
+            parse=text_within(Finding._meta.get_field("title").max_length),
+        ),
         Column("cve", "CVE", ("CVE番号", "CVE-ID"), parse=to_cve),
         Column("cvss", "CVSS", ("CVSSスコア", "CVSS値", "CVSS v3", "CVSSv3"), parse=to_cvss),
         Column("severity", "深刻度", ("重要度", "危険度", "リスク"), parse=to_severity),
@@ -224,7 +233,12 @@ class VulnerabilitySheetImporter(FindingImporter):
         Column("remediation_plan", "対応方針", ("対応策", "対策", "対応内容")),
         Column("due_on", "対応期限", ("期限", "対応予定日"), parse=to_date),
         Column("fixed_on", "対応完了日", ("完了日", "対応日", "修正日"), parse=to_date),
-        Column("source", "診断元", ("出典", "診断名")),
+        Column(
+            "source",
+            "診断元",
+            ("出典", "診断名"),
+            parse=text_within(Finding._meta.get_field("source").max_length),
+        ),
         # Written on export for the reader; an import does not read them.
         Column("department", "部局名", ("部局",)),
         Column("status", "状態", ()),
@@ -258,6 +272,9 @@ class VulnerabilitySheetImporter(FindingImporter):
         if len(found) > 1:
             raise RowError(f"システムID「{code}」は複数の団体のシステムに該当します", "code")
         system = found[0]
+        finding_id = values["finding_id"]
+        if finding_id is not None and not 0 < finding_id <= MAX_ID:
+            raise RowError(MSG_FINDING_ID.format(id=finding_id), "finding_id")
         if values["cvss"] is None and values["severity"] is None:
             raise RowError("CVSS または深刻度を入力してください", "cvss")
         found_on, fixed_on = values["found_on"], values["fixed_on"]
@@ -288,8 +305,8 @@ class VulnerabilitySheetImporter(FindingImporter):
             value = values[name]
             if value is not None and value != "":
                 fields[name] = value
-        if values["finding_id"] is not None:
-            key = ("finding", values["finding_id"])
+        if finding_id is not None:
+            key = ("finding", finding_id)
         else:
             key = ("finding", system.pk, host_ref, values["title"])
         records.append(Record(key, fields, 0, kind="finding"))
@@ -425,12 +442,7 @@ class VulnerabilitySheetImporter(FindingImporter):
                 continue
             if len(record.key) == 2:
                 if planned.action == NEW:
-                    self._error(
-                        plan,
-                        record,
-                        f"指摘ID「{record.key[1]}」は存在しないか、変更できる範囲の指摘ではありません",
-                        "finding_id",
-                    )
+                    self._error(plan, record, MSG_FINDING_ID.format(id=record.key[1]), "finding_id")
                 elif planned.existing.system_id != record.fields["system_id"]:
                     self._error(plan, record, f"指摘ID「{record.key[1]}」は別のシステムの指摘です", "code")
             if record.key in self.ambiguous:
@@ -509,6 +521,9 @@ OPENVAS, NESSUS = "openvas", "nessus"
 SCANNER_NAMES = {OPENVAS: "OpenVAS", NESSUS: "Nessus"}
 # Rows that report no vulnerability: Nessus Risk "None", OpenVAS "Log" (and results marked false positive).
 INFORMATIONAL = frozenset({"none", "log", "false positive", "debug"})
+# NVT OIDs and plugin IDs are a few dozen characters; with the port (30) the key stays within its 300.
+PLUGIN_MAX = 200
+PORT_MAX = Finding._meta.get_field("port").max_length
 
 
 @register
@@ -517,7 +532,13 @@ class ScannerCsvImporter(FindingImporter):
     label = _("Scanner results (OpenVAS / Nessus CSV)")
     export_filename = "scanner_results"
     columns = [
-        Column("plugin", "Plugin ID", ("NVT OID", "OID", "Plugin"), required=True, parse=to_code),
+        Column(
+            "plugin",
+            "Plugin ID",
+            ("NVT OID", "OID", "Plugin"),
+            required=True,
+            parse=text_within(PLUGIN_MAX, to_code),
+        ),
         Column("name", "Name", ("NVT Name", "Plugin Name"), required=True),
         Column("host", "Host", ()),
         Column("ip", "IP", ("IP Address",)),
@@ -590,7 +611,7 @@ class ScannerCsvImporter(FindingImporter):
         port, protocol = values["port"], values["protocol"].lower()
         if port in ("0", "general"):
             port = ""
-        port_label = f"{port}/{protocol}" if port and protocol else port or protocol
+        port_label = (f"{port}/{protocol}" if port and protocol else port or protocol)[:PORT_MAX]
         cvss = values["cvss3"] if values["cvss3"] is not None else values["cvss"]
         risk_severity = severity_word(risk)
         if cvss is None and risk_severity is None:
@@ -605,7 +626,7 @@ class ScannerCsvImporter(FindingImporter):
             "title": values["name"][:300],
             "cvss": cvss,
             "risk_severity": risk_severity if cvss is None else None,
-            "port": port_label[:30],
+            "port": port_label,
             "description": values["summary"],
             "solution": values["solution"],
             "found_on": values["timestamp"],

@@ -55,8 +55,8 @@ class FromSystemMixin:
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        system = self.object.system if self.object else self.requested_system()
-        if system is not None and self.object is None:
+        system = self.requested_system() if self.object is None else None
+        if system is not None:
             context["cancel_url"] = karte_url(system)
         return context
 

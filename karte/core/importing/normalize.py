@@ -60,6 +60,19 @@ def to_text(v: object) -> str:
     return WHITESPACE.sub(" ", str(v)).strip()
 
 
+def text_within(limit: int, clean=to_text):
+    """Return a parser of text cells (`clean` them) that refuses more than `limit` characters: a row error,
+    not a database error at apply."""
+
+    def parse(v: object) -> str:
+        text = clean(v)
+        if len(text) > limit:
+            raise ValueError(f"{limit}文字以内で入力してください（{len(text)}文字あります）")
+        return text
+
+    return parse
+
+
 def to_code(v: object) -> str:
     """Return the cell as a code: NFKC, no spaces, leading zeros kept; whole numbers without '.0'."""
     if v is None:

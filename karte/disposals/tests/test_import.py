@@ -190,3 +190,29 @@ def test_a_viewer_may_not_import(client_for, world, tmp_path):
     )
     assert response.status_code == 403
     assert not StorageDisposal.objects.exists()
+
+
+def test_overlong_text_and_huge_quantities_are_row_errors_not_a_failed_import(world, tmp_path):
+    path = sheet(
+        tmp_path,
+        [
+            row(品名="品" * 201),
+            row(品名="長い資産番号", 資産番号="A" * 101),
+            row(品名="長い業者名", 廃棄業者="業" * 201),
+            row(品名="桁あふれの数量", 数量=10**20),
+            row(品名="ちょうど", 資産番号="A" * 100, 廃棄業者="業" * 200),
+        ],
+    )
+    importer = DisposalsImporter(world.users["editor_a1"])
+    plan = build_plan(importer, path)
+    assert [(e["row"], e["column"]) for e in plan.errors] == [
+        (3, "品名"),
+        (4, "資産番号"),
+        (5, "廃棄業者"),
+        (6, "数量"),
+    ]
+    assert plan.errors[0]["message"] == "200文字以内で入力してください（201文字あります）"
+    assert plan.count(NEW) == 1
+    with pytest.raises(PlanHasErrors):
+        apply_plan(importer, plan)
+    assert not StorageDisposal.objects.exists()

@@ -379,3 +379,49 @@ def test_systems_of_another_department_stay_linked_but_unnamed_for_a_department(
     )
     assert response.status_code == 302
     assert set(incident.systems.all()) == {ours, theirs}
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "0001-01-01T09:00", "1899-12-31T23:59"])
+def test_a_detection_time_far_in_the_past_is_refused_not_a_server_error(client, world, when):
+    client.force_login(world.users["editor_a1"])
+    response = client.post(
+        reverse("incidents:incident_add"),
+        {
+            "unit": world.section_a1.pk,
+            "title": "年の打ち間違い",
+            "detected_at": when,
+            "detected_by": "x",
+            "source": "other",
+            "severity": "low",
+        },
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["detected_at"]
+    assert not Incident.objects.exists()
+
+
+def test_saving_an_incident_keeps_affected_units_abolished_since(client, world):
+    incident = make(world.section_a1, "共通基盤の障害", when=at(3, 1))
+    incident.affected_units.set([world.section_a1, world.section_a2])
+    world.section_a2.valid_to = datetime.date(2025, 3, 31)
+    world.section_a2.save()
+    client.force_login(world.users["editor_a1"])
+    form = client.get(reverse("incidents:incident_edit", args=[incident.pk])).context["form"]
+    assert world.section_a2 in form.fields["affected_units"].queryset
+    response = client.post(
+        reverse("incidents:incident_edit", args=[incident.pk]),
+        {
+            "unit": world.section_a1.pk,
+            "title": "共通基盤の障害（続報）",
+            "detected_at": "2026-03-01T09:00",
+            "detected_by": "x",
+            "source": "staff_report",
+            "severity": "high",
+            "affected_units": [world.section_a1.pk, world.section_a2.pk],
+        },
+    )
+    assert response.status_code == 302
+    assert set(incident.affected_units.all()) == {world.section_a1, world.section_a2}
+    # A new incident is offered only the units that exist today.
+    form = client.get(reverse("incidents:incident_add")).context["form"]
+    assert world.section_a2 not in form.fields["affected_units"].queryset

@@ -410,3 +410,60 @@ def test_a_sheet_that_contradicts_the_registered_hosts_is_refused(world, tmp_pat
     with pytest.raises(PlanHasErrors):
         apply_plan(importer, plan)
     assert state() == before
+
+
+def write_csv_rows(tmp_path: Path, header: list[str], rows: list[list], name: str = "odd.csv") -> Path:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path = tmp_path / name
+    path.write_bytes(out.getvalue().encode("utf-8"))
+    return path
+
+
+def test_an_odd_sheet_gives_row_errors_rather_than_a_failed_import(world, tmp_path):
+    make_system(world.section_a1, "S-0101")
+    before = state()
+    path = write_csv_rows(
+        tmp_path,
+        ["指摘ID", "システムID", "指摘事項", "CVSS", "発見日", "診断元"],
+        [
+            ["99999999999999999999999", "S-0101", "桁あふれの指摘ID", "5.0", "2024-04-01", ""],
+            ["-5", "S-0101", "負の指摘ID", "5.0", "2024-04-01", ""],
+            ["", "S-0101", "長" * 301, "5.0", "2024-04-01", ""],
+            ["", "S-0101", "長い診断元", "5.0", "2024-04-01", "診" * 101],
+            ["", "S-0101", "長" * 300, "5.0", "2024-04-01", "診" * 100],
+        ],
+    )
+    importer, plan = plan_for("vulnerabilities", world.users["editor_a1"], path)
+
+    assert [(e["row"], e["column"]) for e in plan.errors] == [
+        (2, "指摘ID"),
+        (3, "指摘ID"),
+        (4, "指摘事項"),
+        (5, "診断元"),
+    ]
+    assert "指摘ID「99999999999999999999999」は存在しない" in plan.errors[0]["message"]
+    assert plan.errors[2]["message"] == "300文字以内で入力してください（301文字あります）"
+    assert plan.count(NEW) == 1
+    with pytest.raises(PlanHasErrors):
+        apply_plan(importer, plan)
+    assert state() == before
+
+
+def test_a_scanner_row_with_an_overlong_plugin_id_is_a_row_error(world, scanned, tmp_path):
+    path = write_csv_rows(
+        tmp_path,
+        ["Plugin ID", "Name", "Host", "Port", "Protocol", "CVSS", "Risk"],
+        [
+            ["1" * 201, "長いプラグインID", "10.20.1.11", "443", "tcp", "5.0", "Medium"],
+            ["10001", "長いポート", "10.20.1.11", "4" * 40, "tcp", "5.0", "Medium"],
+        ],
+    )
+    importer, plan = plan_for("scanner-csv", world.users["editor_a1"], path)
+
+    assert [(e["row"], e["column"]) for e in plan.errors] == [(2, "Plugin ID")]
+    (planned,) = plan.records
+    assert planned.record.key[2] == "nessus:10001:" + "4" * 30
+    assert planned.record.fields["port"] == "4" * 30
