@@ -8,21 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from karte.core.models import SurveyRound
 from karte.core.rounds import RoundKind, register
 from karte.inspections.models import InspectionAnswer, InspectionQuestion
-from karte.systems.choices import SystemStatus
-from karte.systems.models import System
+from karte.systems.selectors import departments_asked_about, systems_asked_about
 
 KIND = "self_inspection"
 BATCH = 5000
 COPIED_FIELDS = ("result", "evidence")
-
-
-def inspected_systems(body_id: int):
-    """Return the body's systems the self-inspection asks about: those not retired, owned in a department."""
-    return (
-        System.objects.filter(body_id=body_id)
-        .exclude(status=SystemStatus.RETIRED)
-        .exclude(unit__department_id=None)
-    )
 
 
 @register
@@ -33,7 +23,7 @@ class InspectionRound(RoundKind):
     answers_url_name = "inspections:round_answers"
 
     def participating_departments(self, body_id: int):
-        return inspected_systems(body_id).values_list("unit__department_id", flat=True).distinct().order_by()
+        return departments_asked_about(body_id)
 
     def prefill(self, survey: SurveyRound) -> None:
         """One answer per system in use × active question, copied from the previous round where it has one.
@@ -54,7 +44,7 @@ class InspectionRound(RoundKind):
             )
         )
         batch = []
-        systems = inspected_systems(survey.body_id).values_list("pk", "unit_id", "unit__department_id")
+        systems = systems_asked_about(survey.body_id).values_list("pk", "unit_id", "unit__department_id")
         for system_id, unit_id, department_id in systems.iterator():
             for question_id in questions:
                 result, evidence = previous.get((system_id, question_id), ("", ""))

@@ -9,8 +9,7 @@ from karte.core.models import SurveyRound
 from karte.core.rounds import RoundKind, register
 from karte.security.models import ProtectionAnswer, ProtectionProfile
 from karte.security.services_rounds import PROTECTION_FIELDS, write_back
-from karte.systems.choices import SystemStatus
-from karte.systems.models import System
+from karte.systems.selectors import departments_asked_about, systems_asked_about
 
 BATCH = 2000
 
@@ -19,15 +18,6 @@ INTERNET_FACING = "internet_facing"
 SERVICES = "services"
 OWN_MEASURES = "own_measures"
 EXEMPTION = "exemption"
-
-
-def surveyed_systems(body_id: int):
-    """The systems a round asks about: every system of the body not retired, in a department."""
-    return (
-        System.objects.filter(body_id=body_id)
-        .exclude(status=SystemStatus.RETIRED)
-        .exclude(unit__department_id=None)
-    )
 
 
 @register
@@ -42,12 +32,12 @@ class SecurityRound(RoundKind):
     ]
 
     def participating_departments(self, body_id: int):
-        return surveyed_systems(body_id).values_list("unit__department_id", flat=True).distinct().order_by()
+        return departments_asked_about(body_id)
 
     def prefill(self, survey: SurveyRound) -> None:
         """Create one answer per system, copied from its current profile (blank where it has none)."""
         systems = (
-            surveyed_systems(survey.body_id)
+            systems_asked_about(survey.body_id)
             .select_related("unit")
             .only("pk", "internet_facing", "unit_id", "unit__department_id")
         )

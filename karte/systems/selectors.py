@@ -9,7 +9,7 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from karte.core.scoping import VIEW, scope_for
-from karte.systems.choices import Hosting, ProcurementMethod
+from karte.systems.choices import Hosting, ProcurementMethod, SystemStatus
 from karte.systems.models import Contract, Cost, MaintenanceRun, System
 
 
@@ -23,6 +23,21 @@ class LockIn:
     years: int
     vendor_id: int
     vendor_name: str
+
+
+def systems_asked_about(body_id: int):
+    """The systems a survey round asks departments about: every system of the body still in use and
+    owned in a department."""
+    return (
+        System.objects.filter(body_id=body_id)
+        .exclude(status=SystemStatus.RETIRED)
+        .exclude(unit__department_id=None)
+    )
+
+
+def departments_asked_about(body_id: int):
+    """The ids of the departments that own systems_asked_about: those a round about systems asks."""
+    return systems_asked_about(body_id).values_list("unit__department_id", flat=True).distinct().order_by()
 
 
 def lock_in_at(systems, fiscal_year: int) -> dict[int, LockIn]:
