@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karte.core.forms import DateInput, ScopedModelForm
 from karte.security.choices import OwnMeasure
-from karte.security.models import MEASURE_FIELDS, SERVICE_FIELDS, ProtectionProfile
-from karte.security.services import PROFILE_FIELDS
+from karte.security.models import MEASURE_FIELDS, PROTECTION_FIELDS, SERVICE_FIELDS, ProtectionProfile
 
 
 class ProtectionProfileForm(ScopedModelForm):
@@ -22,7 +21,7 @@ class ProtectionProfileForm(ScopedModelForm):
 
     class Meta:
         model = ProtectionProfile
-        fields = PROFILE_FIELDS
+        fields = PROTECTION_FIELDS
         widgets = {since: DateInput for _flag, since in SERVICE_FIELDS.values()}
 
     def __init__(self, *args, system, **kwargs):
@@ -65,4 +64,4 @@ class ProtectionProfileForm(ScopedModelForm):
 
     def answers(self) -> dict:
         """The cleaned answers as services.save_profile takes them."""
-        return {name: self.cleaned_data[name] for name in ["internet_facing", *PROFILE_FIELDS]}
+        return {name: self.cleaned_data[name] for name in ["internet_facing", *PROTECTION_FIELDS]}

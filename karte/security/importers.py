@@ -45,10 +45,15 @@ from karte.core.importing.registry import register
 from karte.core.models import OrgUnit, RoundParticipation, SurveyRound
 from karte.core.scoping import CHANGE, scope_for
 from karte.security.choices import Exemption, MonitoringService, OwnMeasure
-from karte.security.models import MEASURE_FIELDS, SERVICE_FIELDS, ProtectionAnswer, ProtectionProfile
+from karte.security.models import (
+    MEASURE_FIELDS,
+    PROTECTION_FIELDS,
+    SERVICE_FIELDS,
+    ProtectionAnswer,
+    ProtectionProfile,
+)
 from karte.security.rounds import SecurityRound
 from karte.security.services_rounds import (
-    PROTECTION_FIELDS,
     SURVEYED_FIELDS,
     save_profiles,
     set_protection,

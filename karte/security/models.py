@@ -51,6 +51,10 @@ class ProtectionFields(models.Model):
         return [name for name in MEASURE_FIELDS if getattr(self, name)]
 
 
+# Every field of a protection, as profiles and answers share them.
+PROTECTION_FIELDS = [field.name for field in ProtectionFields._meta.local_fields]
+
+
 class ProtectionProfile(ProtectionFields):
     """A system's protection as last confirmed by its owner; whether it faces the internet is the
     system's own `internet_facing`, on the karte."""

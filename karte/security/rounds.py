@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from karte.core.models import SurveyRound
 from karte.core.rounds import RoundKind, register
-from karte.security.models import ProtectionAnswer, ProtectionProfile
-from karte.security.services_rounds import PROTECTION_FIELDS, write_back
+from karte.security.models import PROTECTION_FIELDS, ProtectionAnswer, ProtectionProfile
+from karte.security.services_rounds import write_back
 from karte.systems.selectors import departments_asked_about, systems_asked_about
 
 BATCH = 2000

@@ -15,7 +15,7 @@ from karte.security.models import MEASURE_FIELDS, SERVICE_FIELDS, ProtectionAnsw
 from karte.systems.choices import SystemStatus
 from karte.systems.models import System
 
-PROTECTION_FIELDS = [
+ROW_FIELDS = [
     *(flag for flag, _since in SERVICE_FIELDS.values()),
     *MEASURE_FIELDS,
     "measures_description",
@@ -168,7 +168,7 @@ def coverage_rows(placed: QuerySet, window: slice | None = None) -> list[Coverag
         prefix = "protection__"
         values = placed.values(
             *PLACED,
-            *(prefix + name for name in PROTECTION_FIELDS),
+            *(prefix + name for name in ROW_FIELDS),
             "code",
             "name",
             "internet_facing",
@@ -182,7 +182,7 @@ def coverage_rows(placed: QuerySet, window: slice | None = None) -> list[Coverag
         prefix = ""
         values = placed.values(
             *PLACED,
-            *PROTECTION_FIELDS,
+            *ROW_FIELDS,
             "system_id",
             "department_id",
             "internet_facing",

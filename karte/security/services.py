@@ -7,19 +7,17 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from karte.security.models import ProtectionFields, ProtectionProfile
+from karte.security.models import PROTECTION_FIELDS, ProtectionProfile
 from karte.systems.models import System
 
+
 # Every field of a profile its owner answers (the confirmation is the service's to set).
-PROFILE_FIELDS = [field.name for field in ProtectionFields._meta.get_fields()]
-
-
 def save_profile(
     system: System, answers: dict, *, user, today: datetime.date | None = None
 ) -> ProtectionProfile:
     """Save the system's protection as `answers` states it and mark it confirmed by `user` today.
 
-    `answers` holds `internet_facing` (kept on the system itself) and the fields of PROFILE_FIELDS; a
+    `answers` holds `internet_facing` (kept on the system itself) and the fields of PROTECTION_FIELDS; a
     field left out keeps its value. Both the system (when internet_facing changes) and the profile are
     saved with `user` in their history. Returns the saved profile.
     """
@@ -31,7 +29,7 @@ def save_profile(
             system._history_user = user
             system.save()
         profile = ProtectionProfile.objects.filter(system=system).first() or ProtectionProfile(system=system)
-        for name in PROFILE_FIELDS:
+        for name in PROTECTION_FIELDS:
             if name in answers:
                 setattr(profile, name, answers[name])
         profile.confirmed_by = user

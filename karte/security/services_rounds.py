@@ -16,7 +16,13 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from karte.core import rounds
 from karte.core.models import SurveyRound
-from karte.security.models import MEASURE_FIELDS, SERVICE_FIELDS, ProtectionAnswer, ProtectionProfile
+from karte.security.models import (
+    MEASURE_FIELDS,
+    PROTECTION_FIELDS,
+    SERVICE_FIELDS,
+    ProtectionAnswer,
+    ProtectionProfile,
+)
 from karte.systems.models import System
 
 BATCH = 1000
@@ -30,8 +36,6 @@ SURVEYED_FIELDS = (
     "exemption",
     "exemption_note",
 )
-SINCE_FIELDS = tuple(since for _flag, since in SERVICE_FIELDS.values())
-PROTECTION_FIELDS = (*SURVEYED_FIELDS, *SINCE_FIELDS)
 BLANK = {
     **{name: False for name in SURVEYED_FIELDS},
     "measures_description": "",
