@@ -57,6 +57,12 @@ def to_pk(raw: str | None) -> int | None:
     return value if value <= BIGGEST_PK else None
 
 
+def requested_record(request, model, param: str, action: str = CHANGE):
+    """The record ?<param>=ID names (a new record's parent, a prefill), if the user may `action` it."""
+    pk = to_pk(request.GET.get(param))
+    return model.objects.restrict(request.user, action).filter(pk=pk).first() if pk is not None else None
+
+
 class ScopeRequiredMixin:
     """For views that are not about one model: `scope_test` names a Scope property the user needs."""
 
@@ -353,11 +359,8 @@ class ChildRecordMixin:
         if record is not None:
             return getattr(record, self.parent_field)
         if not hasattr(self, "_requested_parent"):
-            pk = self.request.GET.get(self.parent_field, "")
-            parents = self.model._meta.get_field(self.parent_field).related_model.objects
-            self._requested_parent = (
-                parents.restrict(self.request.user, CHANGE).filter(pk=pk).first() if pk.isdigit() else None
-            )
+            parent_model = self.model._meta.get_field(self.parent_field).related_model
+            self._requested_parent = requested_record(self.request, parent_model, self.parent_field)
         return self._requested_parent
 
     def parent_url(self, parent) -> str:

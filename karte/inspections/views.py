@@ -24,6 +24,7 @@ from karte.core.generic import (
     ObjectHistoryView,
     ObjectListView,
     ScopeRequiredMixin,
+    requested_record,
     to_pk,
 )
 from karte.core.models import OrgUnit
@@ -298,8 +299,7 @@ class FollowUpActionEditView(ObjectEditView):
         params = self.request.GET
         user = self.request.user
         initial = {}
-        system_id = to_pk(params.get("system", ""))
-        system = System.objects.restrict(user, CHANGE).filter(pk=system_id).first() if system_id else None
+        system = requested_record(self.request, System, "system")
         if system is None:
             return initial
         initial["system"] = system.pk

@@ -22,6 +22,7 @@ from karte.core.generic import (
     ObjectHistoryView,
     ObjectListView,
     ScopeRequiredMixin,
+    requested_record,
 )
 from karte.core.models import OrgUnit, SurveyRound
 from karte.core.scoping import VIEW, scope_for
@@ -370,11 +371,9 @@ class SupportCaseEditView(ObjectEditView):
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
         initial = {}
-        pk = request.GET.get("procedure", "")
-        if self.object is None and pk.isdigit():
-            procedure = Procedure.objects.restrict(request.user, VIEW).filter(pk=pk).first()
-            if procedure is not None:
-                initial = {"procedures": [procedure.pk], "unit": procedure.unit_id, "title": procedure.name}
+        procedure = requested_record(request, Procedure, "procedure", VIEW) if self.object is None else None
+        if procedure is not None:
+            initial = {"procedures": [procedure.pk], "unit": procedure.unit_id, "title": procedure.name}
         form = self.form_class(instance=self.object, user=request.user, initial=initial)
         return self.render_to_response(self.get_context_data(form=form))
 

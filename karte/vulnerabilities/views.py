@@ -18,10 +18,11 @@ from karte.core.generic import (
     ObjectHistoryView,
     ObjectListView,
     ScopeRequiredMixin,
+    requested_record,
     sheet_response,
 )
 from karte.core.importing.registry import get_importer
-from karte.core.scoping import CHANGE, VIEW
+from karte.core.scoping import VIEW
 from karte.core.tables import bind
 from karte.systems.models import System
 from karte.vulnerabilities import selectors, services
@@ -41,10 +42,7 @@ class FromSystemMixin:
     """Adding from a system's karte: ?system=ID chooses the system, if the user may change it."""
 
     def requested_system(self):
-        pk = self.request.GET.get("system", "")
-        if not pk.isdigit():
-            return None
-        return System.objects.restrict(self.request.user, CHANGE).filter(pk=pk).first()
+        return requested_record(self.request, System, "system")
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()

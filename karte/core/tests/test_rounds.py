@@ -438,3 +438,16 @@ def test_ids_too_large_for_the_database_find_nothing_instead_of_failing(client, 
     assert client.get(f"{answers}?department={huge}").status_code == 404
     send_back = reverse("core:round_send_back", kwargs={"pk": survey.pk})
     assert client.post(send_back, {"department": huge}).status_code == 404
+
+
+def test_a_malformed_parent_in_the_query_string_opens_an_empty_form(client, world):
+    client.force_login(world.users["office_a"])
+    for name, param in (
+        ("systems:contract_add", "system"),
+        ("vulnerabilities:finding_add", "system"),
+        ("procedures:supportcase_add", "procedure"),
+        ("inspections:followupaction_add", "system"),
+    ):
+        for value in ("²", "9" * 30, "abc"):
+            response = client.get(f"{reverse(name)}?{param}={value}")
+            assert response.status_code == 200, (name, value)
